@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+require('../dist/workers/builder.js').main(process.argv);
