@@ -1,0 +1,5 @@
+export * from './common';
+export * from './node-request';
+export * from './node';
+export * from './image';
+export * from './component';
