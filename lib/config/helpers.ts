@@ -1,0 +1,9 @@
+// Small conveniences for the daemons and the CLI.
+import { type NodepoolConfig, type UnsupportedProvider } from './types';
+
+export const DEFAULT_CONFIG_PATH = '/etc/nodepool/nodepool.yaml';
+
+/** Providers the launcher must skip, logging "driver X not supported, provider ignored". */
+export function unsupportedProviders(config: NodepoolConfig): UnsupportedProvider[] {
+  return Object.values(config.providers).filter((p): p is UnsupportedProvider => !p.supported);
+}
