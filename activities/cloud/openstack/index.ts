@@ -1,0 +1,152 @@
+// The OpenStack Provider: clouds.yaml entry + Nodepool provider settings in, Provider out.
+import { type CloudConfig } from '../../../lib/cloud/clouds-yaml';
+import type {
+  CloudImage,
+  CloudServer,
+  CreateServerRequest,
+  Flavor,
+  FlavorRequest,
+  FloatingIp,
+  Port,
+  Provider,
+  Quota,
+  UploadImageRequest,
+} from '../provider';
+import { TtlCache } from './cache';
+import * as compute from './compute';
+import { type OpenStackContext } from './context';
+import * as flavors from './flavors';
+import * as image from './image';
+import { getQuota } from './limits';
+import * as network from './network';
+import { OpenStackSession } from './session';
+
+export interface OpenStackProviderOptions {
+  /** Nodepool provider name (metadata nodepool_provider_name, logger, rate bucket). */
+  name: string;
+  cloud: CloudConfig;
+  /** Nodepool `rate`: seconds between API calls (default 1.0; 0 = unlimited). */
+  rate?: number;
+  /** Per-call timeout (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Page size for lists (default 1000, Nova's usual max). */
+  pageSize?: number;
+  /** Poll interval while an uploaded image becomes active (default 2 s). */
+  imagePollMs?: number;
+  /** How long flavors, networks and AZs are cached (default 5 min). */
+  cacheTtlMs?: number;
+}
+
+export class OpenStackProvider implements Provider {
+  readonly name: string;
+  readonly session: OpenStackSession;
+  private readonly ctx: OpenStackContext;
+
+  constructor(opts: OpenStackProviderOptions) {
+    this.name = opts.name;
+    this.session = new OpenStackSession(opts.cloud, {
+      provider: opts.name,
+      rateSeconds: opts.rate ?? 1,
+      timeoutMs: opts.requestTimeoutMs ?? 60_000,
+    });
+    const ttl = opts.cacheTtlMs ?? 300_000;
+    this.ctx = {
+      provider: opts.name,
+      session: this.session,
+      pageSize: opts.pageSize ?? 1000,
+      pollMs: opts.imagePollMs ?? 2000,
+      preferPrivate: opts.cloud.private,
+      caches: { flavors: new TtlCache(ttl), networks: new TtlCache(ttl), availabilityZones: new TtlCache(ttl) },
+    };
+  }
+
+  createServer(req: CreateServerRequest): Promise<CloudServer> {
+    return compute.createServer(this.ctx, req);
+  }
+
+  getServer(id: string): Promise<CloudServer | null> {
+    return compute.getServer(this.ctx, id);
+  }
+
+  listServers(): Promise<CloudServer[]> {
+    return compute.listServers(this.ctx);
+  }
+
+  listNodepoolServers(): Promise<CloudServer[]> {
+    return compute.listNodepoolServers(this.ctx);
+  }
+
+  deleteServer(id: string): Promise<boolean> {
+    return compute.deleteServer(this.ctx, id);
+  }
+
+  getConsoleLog(serverId: string, lines?: number): Promise<string> {
+    return compute.getConsoleLog(this.ctx, serverId, lines);
+  }
+
+  listFlavors(): Promise<Flavor[]> {
+    return flavors.listFlavors(this.ctx);
+  }
+
+  findFlavor(req: FlavorRequest): Promise<Flavor> {
+    return flavors.findFlavor(this.ctx, req);
+  }
+
+  listAvailabilityZones(): Promise<string[]> {
+    return compute.listAvailabilityZones(this.ctx);
+  }
+
+  getQuota(): Promise<Quota> {
+    return getQuota(this.ctx);
+  }
+
+  uploadImage(req: UploadImageRequest): Promise<CloudImage> {
+    return image.uploadImage(this.ctx, req);
+  }
+
+  getImage(id: string): Promise<CloudImage | null> {
+    return image.getImage(this.ctx, id);
+  }
+
+  findCloudImage(nameOrId: string): Promise<CloudImage | null> {
+    return image.findCloudImage(this.ctx, nameOrId);
+  }
+
+  listImages(filter?: { name?: string; status?: string }): Promise<CloudImage[]> {
+    return image.listImages(this.ctx, filter);
+  }
+
+  deleteImage(id: string): Promise<boolean> {
+    return image.deleteImage(this.ctx, id);
+  }
+
+  listFloatingIps(): Promise<FloatingIp[]> {
+    return network.listFloatingIps(this.ctx);
+  }
+
+  createFloatingIp(serverId: string, net?: string): Promise<FloatingIp> {
+    return network.createFloatingIp(this.ctx, serverId, net);
+  }
+
+  deleteFloatingIp(id: string): Promise<boolean> {
+    return network.deleteFloatingIp(this.ctx, id);
+  }
+
+  deleteUnattachedFloatingIps(): Promise<number> {
+    return network.deleteUnattachedFloatingIps(this.ctx);
+  }
+
+  listPorts(filter?: { status?: string }): Promise<Port[]> {
+    return network.listPorts(this.ctx, filter);
+  }
+
+  deletePort(id: string): Promise<boolean> {
+    return network.deletePort(this.ctx, id);
+  }
+
+  async close(): Promise<void> {
+    // request keeps no pooled sockets of its own (forever: false); nothing to release yet.
+  }
+}
+
+export { OpenStackSession } from './session';
