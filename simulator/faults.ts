@@ -1,0 +1,56 @@
+// Injected API faults: matched per request before authentication, so a fault can hit Keystone too.
+import { HttpError, type Ctx } from './http';
+import { type Store } from './state';
+import type { Fault, FaultSpec, Service } from './types';
+
+const SERVICES: Service[] = ['identity', 'compute', 'network', 'image', 'volume'];
+
+export function addFault(store: Store, spec: FaultSpec): Fault {
+  if (!SERVICES.includes(spec.service)) throw new HttpError(400, `service must be one of ${SERVICES.join(', ')}`);
+  if (spec.pathRegex !== undefined) new RegExp(spec.pathRegex); // a bad regex fails now, not per request
+  const fault: Fault = { ...spec, times: spec.times ?? 1, id: store.newAdminId('fault'), hits: 0 };
+  store.faults.push(fault);
+  return fault;
+}
+
+/** Takes the first live fault matching this request, counting it down. */
+function take(store: Store, ctx: Ctx): Fault | undefined {
+  const f = store.faults.find(
+    (x) =>
+      x.service === ctx.service &&
+      (!x.method || x.method.toUpperCase() === ctx.method) &&
+      (!x.pathRegex || new RegExp(x.pathRegex).test(ctx.path)),
+  );
+  if (!f) return undefined;
+  f.hits++;
+  if (f.times !== -1 && f.hits >= (f.times ?? 1)) store.faults = store.faults.filter((x) => x !== f);
+  return f;
+}
+
+/**
+ * Applies a matching fault. Returns true when the fault has answered (or will never answer) the
+ * request; false when the request should be served normally (no fault, or a pure delay).
+ */
+export async function applyFault(ctx: Ctx): Promise<boolean> {
+  const f = take(ctx.store, ctx);
+  if (!f) return false;
+  if (f.hang) {
+    // Read and drop the body so the client's upload does not stall on backpressure; never answer.
+    ctx.req.resume();
+    return true;
+  }
+  if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+  if (f.status === undefined && f.delayMs) return false;
+  const status = f.status ?? 500;
+  const body = f.body === undefined ? `Injected fault ${f.id}: ${status}` : (f.body ?? '');
+  ctx.req.resume();
+  if (!ctx.res.headersSent) {
+    const looksJson = /^\s*[[{]/.test(body);
+    ctx.res.writeHead(status, {
+      'Content-Length': String(Buffer.byteLength(body)),
+      ...(body ? { 'Content-Type': looksJson ? 'application/json' : 'text/html; charset=UTF-8' } : {}),
+    });
+    ctx.res.end(body);
+  }
+  return true;
+}

@@ -1,0 +1,410 @@
+// Everything the simulator holds, its time-driven transitions (BUILD -> ACTIVE, delete -> gone)
+// and its persistence to an optional JSON state file.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  AVAILABILITY_ZONES,
+  BOOT_DELAY_MS,
+  DEFAULT_CREDENTIALS,
+  DEFAULT_NETWORKS,
+  DEFAULT_QUOTAS,
+  DELETE_DELAY_MS,
+  PROJECT_ID,
+  REGION,
+  ROUTER_ID,
+  TOKEN_TTL_MS,
+  USER_ID,
+  defaultFlavors,
+} from './defaults';
+import type {
+  Credentials,
+  Fault,
+  Quotas,
+  ServerRule,
+  SimFlavor,
+  SimFloatingIp,
+  SimImage,
+  SimNetwork,
+  SimPort,
+  SimServer,
+  SimulatorOptions,
+  SimulatorState,
+  Usage,
+} from './types';
+
+export interface TokenRecord {
+  userId: string;
+  username: string;
+  projectId: string;
+  projectName: string;
+  methods: string[];
+  issuedAt: number;
+  expiresAt: number;
+  /** null = unscoped (no catalog, no project). */
+  scoped: boolean;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  password: string;
+  projectId: string;
+  projectName: string;
+}
+
+/** The part of the state that survives a restart when a state file is given. */
+interface Persisted {
+  version: 1;
+  servers: SimServer[];
+  images: SimImage[];
+  ports: SimPort[];
+  floatingIps: SimFloatingIp[];
+  networks: SimNetwork[];
+  flavors: SimFlavor[];
+  quotas: Quotas;
+  bootDelayMs: number;
+  deleteDelayMs: number;
+  tokens: Record<string, TokenRecord>;
+  /** Last host number handed out per network id (x in a.b.c.x). */
+  ipCounters: Record<string, number>;
+  macCounter: number;
+  /** id -> created of servers that are gone: Nova still accepts them as pagination markers. */
+  goneServers: Record<string, string>;
+}
+
+export const nowIso = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const uuid = (): string => crypto.randomUUID();
+export const hexId = (): string => crypto.randomUUID().replace(/-/g, '');
+
+function freshData(opts: SimulatorOptions): Persisted {
+  const created = nowIso();
+  const networks: SimNetwork[] = DEFAULT_NETWORKS.map((n) => ({
+    id: uuid(),
+    name: n.name,
+    external: n.external,
+    shared: n.shared,
+    subnetId: uuid(),
+    cidrPrefix: n.cidrPrefix,
+    project_id: PROJECT_ID,
+    created_at: created,
+  }));
+  // Every real project network has a DHCP port and a router interface: port cleanup must leave them alone.
+  const ports: SimPort[] = networks
+    .filter((n) => !n.external)
+    .flatMap((n) =>
+      (
+        [
+          ['network:router_interface', ROUTER_ID, 1],
+          ['network:dhcp', `dhcp${hexId()}-${n.id}`, 2],
+        ] as const
+      ).map(([owner, device, host], i) => ({
+        id: uuid(),
+        name: '',
+        network_id: n.id,
+        project_id: PROJECT_ID,
+        mac_address: `fa:16:3e:ff:00:0${i}`,
+        admin_state_up: true,
+        status: 'ACTIVE' as const,
+        device_id: device,
+        device_owner: owner,
+        fixed_ips: [{ subnet_id: n.subnetId, ip_address: `${n.cidrPrefix}.${host}` }],
+        created_at: created,
+        updated_at: created,
+      })),
+    );
+  return {
+    version: 1,
+    servers: [],
+    images: [],
+    ports,
+    floatingIps: [],
+    networks,
+    flavors: defaultFlavors(),
+    quotas: { ...DEFAULT_QUOTAS, ...opts.quotas },
+    bootDelayMs: opts.bootDelayMs ?? BOOT_DELAY_MS,
+    deleteDelayMs: opts.deleteDelayMs ?? DELETE_DELAY_MS,
+    tokens: {},
+    // .1 is the gateway, .2 the DHCP port; servers start at .3
+    ipCounters: Object.fromEntries(networks.map((n) => [n.id, 1])),
+    macCounter: 0,
+    goneServers: {},
+  };
+}
+
+export class Store {
+  data: Persisted;
+  faults: Fault[] = [];
+  serverRules: ServerRule[] = [];
+  requests: Record<string, number> = {};
+  readonly region = REGION;
+  readonly credentials: Credentials;
+  readonly users = new Map<string, User>();
+  readonly tokenTtlMs: number;
+  baseUrl = '';
+  private saveTimer: NodeJS.Timeout | null = null;
+  private saving: Promise<void> = Promise.resolve();
+  private nextId = 1;
+
+  private constructor(
+    private readonly opts: SimulatorOptions,
+    readonly imageDir: string,
+    private readonly ownsImageDir: boolean,
+  ) {
+    this.credentials = { ...DEFAULT_CREDENTIALS };
+    this.tokenTtlMs = opts.tokenTtlMs ?? TOKEN_TTL_MS;
+    const c = this.credentials;
+    this.users.set(c.username, { id: USER_ID, name: c.username, password: c.password, projectId: PROJECT_ID, projectName: c.projectName });
+    for (const u of opts.users ?? []) {
+      this.users.set(u.username, {
+        id: crypto.createHash('md5').update(u.username).digest('hex'),
+        name: u.username,
+        password: u.password,
+        projectId: PROJECT_ID,
+        projectName: u.projectName ?? c.projectName,
+      });
+    }
+    this.data = freshData(opts);
+  }
+
+  static async open(opts: SimulatorOptions): Promise<Store> {
+    let imageDir = opts.imageDir ?? (opts.stateFile ? `${opts.stateFile}.images` : '');
+    const owns = !imageDir;
+    if (!imageDir) imageDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'os-sim-images-'));
+    await fsp.mkdir(imageDir, { recursive: true });
+    const store = new Store(opts, imageDir, owns);
+    if (opts.stateFile) await store.load(opts.stateFile);
+    // Explicit options win over what the state file remembered.
+    if (opts.bootDelayMs !== undefined) store.data.bootDelayMs = opts.bootDelayMs;
+    if (opts.deleteDelayMs !== undefined) store.data.deleteDelayMs = opts.deleteDelayMs;
+    if (opts.quotas) store.data.quotas = { ...store.data.quotas, ...opts.quotas };
+    return store;
+  }
+
+  private async load(file: string): Promise<void> {
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const parsed = JSON.parse(text) as Persisted;
+    if (parsed.version !== 1) throw new Error(`${file}: unknown simulator state version ${String(parsed.version)}`);
+    this.data = { ...freshData(this.opts), ...parsed };
+  }
+
+  setBaseUrl(url: string): void {
+    this.baseUrl = url;
+  }
+
+  newAdminId(prefix: string): string {
+    return `${prefix}-${this.nextId++}`;
+  }
+
+  /** Schedules a write of the state file (coalesced; the last change always lands). */
+  changed(): void {
+    if (!this.opts.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.saving = this.saving.then(() => this.writeNow()).catch((e: unknown) => {
+        process.stderr.write(`openstack-simulator: cannot save state: ${String(e)}\n`);
+      });
+    }, 20);
+  }
+
+  private async writeNow(): Promise<void> {
+    const file = this.opts.stateFile;
+    if (!file) return;
+    const tmp = `${file}.tmp`;
+    await fsp.writeFile(tmp, JSON.stringify(this.data));
+    await fsp.rename(tmp, file);
+  }
+
+  async close(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      this.saving = this.saving.then(() => this.writeNow());
+    }
+    await this.saving;
+    if (this.ownsImageDir) await fsp.rm(this.imageDir, { recursive: true, force: true });
+  }
+
+  /** Back to a fresh start (keeps users and the image dir, drops every image file). */
+  reset(): void {
+    for (const img of this.data.images) if (img.file) fs.rmSync(img.file, { force: true });
+    this.data = freshData(this.opts);
+    this.faults = [];
+    this.serverRules = [];
+    this.requests = {};
+    this.changed();
+  }
+
+  // --- lookups -------------------------------------------------------------------------------
+
+  network(idOrName: string): SimNetwork | undefined {
+    return this.data.networks.find((n) => n.id === idOrName) ?? this.data.networks.find((n) => n.name === idOrName);
+  }
+
+  server(id: string): SimServer | undefined {
+    return this.data.servers.find((s) => s.id === id);
+  }
+
+  flavor(id: string): SimFlavor | undefined {
+    return this.data.flavors.find((f) => f.id === id);
+  }
+
+  availabilityZones(): string[] {
+    return [...AVAILABILITY_ZONES];
+  }
+
+  // --- allocation ----------------------------------------------------------------------------
+
+  /** Next free host address on a network's /24, or null when it is full. */
+  allocateIp(net: SimNetwork): string | null {
+    const used = new Set([
+      ...this.data.ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
+      ...this.data.floatingIps.map((f) => f.floating_ip_address),
+    ]);
+    for (let i = 0; i < 252; i++) {
+      const host = ((this.data.ipCounters[net.id] ?? 1) + i) % 252 + 2;
+      const ip = `${net.cidrPrefix}.${host}`;
+      if (!used.has(ip)) {
+        this.data.ipCounters[net.id] = host;
+        return ip;
+      }
+    }
+    return null;
+  }
+
+  newMac(): string {
+    const n = ++this.data.macCounter;
+    const b = [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff].map((x) => x.toString(16).padStart(2, '0'));
+    return `fa:16:3e:${b.join(':')}`;
+  }
+
+  // --- time-driven transitions ---------------------------------------------------------------
+
+  /** Applies every transition that is due; called before each request is served. */
+  tick(now = Date.now()): void {
+    let changed = false;
+    for (const s of [...this.data.servers]) {
+      if (s.goneAt !== null && now >= s.goneAt) {
+        this.removeServer(s);
+        changed = true;
+      } else if (s.status === 'BUILD' && s.goneAt === null && s.readyAt !== null && now >= s.readyAt) {
+        s.updated = nowIso(s.readyAt);
+        if (s.outcome === 'error') {
+          s.status = 'ERROR';
+          s.fault = s.fault ?? { code: 500, message: 'No valid host was found. ', created: s.updated };
+        } else {
+          s.status = 'ACTIVE';
+          s.fault = null;
+          for (const p of this.serverPorts(s.id)) p.status = 'ACTIVE';
+        }
+        changed = true;
+      }
+    }
+    for (const [id, t] of Object.entries(this.data.tokens)) {
+      if (t.expiresAt <= now) {
+        delete this.data.tokens[id];
+        changed = true;
+      }
+    }
+    if (changed) this.changed();
+  }
+
+  serverPorts(serverId: string): SimPort[] {
+    return this.data.ports.filter((p) => p.device_id === serverId && p.device_owner.startsWith('compute:'));
+  }
+
+  /** The server is gone: its compute ports go with it and floating IPs on them are released. */
+  private removeServer(s: SimServer): void {
+    const portIds = new Set(this.serverPorts(s.id).map((p) => p.id));
+    this.data.ports = this.data.ports.filter((p) => !portIds.has(p.id));
+    for (const f of this.data.floatingIps) {
+      if (f.port_id && portIds.has(f.port_id)) this.detachFloatingIp(f);
+    }
+    this.data.servers = this.data.servers.filter((x) => x !== s);
+    this.data.goneServers[s.id] = s.created;
+    const gone = Object.keys(this.data.goneServers);
+    if (gone.length > 5000) for (const id of gone.slice(0, 1000)) delete this.data.goneServers[id];
+  }
+
+  detachFloatingIp(f: SimFloatingIp): void {
+    f.port_id = null;
+    f.fixed_ip_address = null;
+    f.router_id = null;
+    f.status = 'DOWN';
+    f.updated_at = nowIso();
+  }
+
+  // --- accounting ----------------------------------------------------------------------------
+
+  /** What counts against quota: every server until it is gone (Nova frees quota on delete completion). */
+  usage(): Usage {
+    let cores = 0;
+    let ram = 0;
+    for (const s of this.data.servers) {
+      const f = this.flavor(s.flavorId);
+      cores += f?.vcpus ?? 0;
+      ram += f?.ram ?? 0;
+    }
+    return { instances: this.data.servers.length, cores, ram, floatingIps: this.data.floatingIps.length };
+  }
+
+  snapshot(): SimulatorState {
+    const d = this.data;
+    return structuredClone({
+      servers: d.servers,
+      images: d.images,
+      ports: d.ports,
+      floatingIps: d.floatingIps,
+      networks: d.networks,
+      flavors: d.flavors,
+      availabilityZones: this.availabilityZones(),
+      quotas: d.quotas,
+      usage: this.usage(),
+      bootDelayMs: d.bootDelayMs,
+      deleteDelayMs: d.deleteDelayMs,
+      faults: this.faults,
+      serverRules: this.serverRules,
+      tokens: Object.keys(d.tokens).length,
+      requests: this.requests,
+    });
+  }
+
+  // --- tokens --------------------------------------------------------------------------------
+
+  issueToken(user: User, methods: string[], scoped: boolean): { id: string; record: TokenRecord } {
+    const id = `gAAAAA${crypto.randomBytes(96).toString('base64url')}`;
+    const issuedAt = Date.now();
+    const record: TokenRecord = {
+      userId: user.id,
+      username: user.name,
+      projectId: user.projectId,
+      projectName: user.projectName,
+      methods,
+      issuedAt,
+      expiresAt: issuedAt + this.tokenTtlMs,
+      scoped,
+    };
+    this.data.tokens[id] = record;
+    this.changed();
+    return { id, record };
+  }
+
+  token(id: string | undefined): TokenRecord | undefined {
+    if (!id) return undefined;
+    const t = this.data.tokens[id];
+    return t && t.expiresAt > Date.now() ? t : undefined;
+  }
+
+  revokeTokens(): void {
+    this.data.tokens = {};
+    this.changed();
+  }
+}
