@@ -94,3 +94,13 @@ export function isCloudError(e: unknown): e is CloudError {
 export function errorKind(e: unknown): CloudErrorKind {
   return isCloudError(e) ? e.kind : 'fatal';
 }
+
+/** The error a launch attempt ends with when its server went ERROR: quota when the fault mentions
+ *  quota (Nodepool: the node is aborted and relaunched without using up an attempt), fatal otherwise
+ *  (a failed attempt: the workflow deletes the server and tries again, up to launch-retries). */
+export function serverErrorToCloudError(server: { id: string; status: string; fault?: { message: string } }): CloudError | undefined {
+  if (server.status !== 'ERROR') return undefined;
+  const msg = server.fault?.message ?? '';
+  const text = `server ${server.id} went ERROR${msg ? `: ${msg}` : ''}`;
+  return /quota/i.test(msg) ? new QuotaExceededError(text) : new FatalCloudError(text);
+}

@@ -1,9 +1,10 @@
 // Flavors and Nodepool's flavor rule (spec §1.10): with min-ram, the first flavor of the list
 // sorted by (ram, name) with ram >= min-ram whose name contains flavor-name (if given);
 // otherwise the flavor whose name or id equals flavor-name.
-import { NotFoundError, RetryableCloudError } from '../errors';
+import { NotFoundError } from '../errors';
 import { type Flavor, type FlavorRequest } from '../provider';
 import { type OpenStackContext } from './context';
+import { listAll } from './paginate';
 
 interface NovaFlavor {
   id: string;
@@ -16,9 +17,8 @@ interface NovaFlavor {
 
 export async function listFlavors(ctx: OpenStackContext): Promise<Flavor[]> {
   return ctx.caches.flavors.get(async () => {
-    const { body } = await ctx.session.call<{ flavors?: NovaFlavor[] }>('compute', { path: 'flavors/detail' });
-    if (!Array.isArray(body?.flavors)) throw new RetryableCloudError('GET flavors/detail: response has no "flavors" list');
-    return body.flavors
+    const all = await listAll<NovaFlavor>(ctx.session, { service: 'compute', path: 'flavors/detail', key: 'flavors', pageSize: ctx.pageSize });
+    return all
       .filter((f) => !f['OS-FLV-DISABLED:disabled'])
       .map((f) => ({ id: String(f.id), name: f.name, ram: f.ram, vcpus: f.vcpus, disk: f.disk }));
   });
