@@ -1,0 +1,147 @@
+// The contract between the launcher's workflows and its activities: plain, JSON-safe types
+// only (they are recorded in Temporal history and shown in the Web UI), never credentials.
+// Workflows import this file with `import type` only.
+
+/** A pool of ours as the rest of the world sees it (its id goes into declined_by). */
+export interface PoolRef {
+  /** NP24 launcher id: <fqdn>-PoolWorker.<provider>-<pool>-<uuid hex>. */
+  id: string;
+  provider: string;
+  pool: string;
+}
+
+// ---- locks --------------------------------------------------------------------------------
+
+export interface HoldLockInput {
+  /** Lock parent, e.g. /nodepool/requests-lock/100-0000000001. */
+  lockPath: string;
+  /** Written as the contender's data, so a retried holder (or a release) can find our contender. */
+  token: string;
+  blocking: boolean;
+  /** Blocking only. */
+  timeoutMs?: number;
+  /** The workflow to tell once the lock is held ('lockEvent' signal). */
+  workflowId: string;
+}
+
+export type HoldLockResult =
+  /** Non-blocking and someone else holds it, or the blocking wait timed out. */
+  | { kind: 'unavailable' }
+  /** Our contender was deleted on purpose (release, fulfilment, znode removal). */
+  | { kind: 'released' }
+  /** The lock went away and could not be taken back (someone else holds it now). */
+  | { kind: 'lost' };
+
+export interface ReleaseLockInput {
+  lockPath: string;
+  token: string;
+}
+
+// ---- requests -----------------------------------------------------------------------------
+
+export type RequestPlan =
+  | { kind: 'gone' }
+  /** Not ours to handle: fulfilled, failed, pending elsewhere, or declined by all our pools. */
+  | { kind: 'done'; why: string }
+  /** Leave it `requested` for now and look again (provider/priority yield, tenant quota...). */
+  | { kind: 'defer'; why: string; retryMs: number }
+  | { kind: 'decline'; pools: PoolRef[]; reason: string }
+  | { kind: 'accept'; pool: PoolRef };
+
+export interface AcceptedRequest {
+  nodeTypes: string[];
+  reuse: boolean;
+  requestor: string | null;
+  tenantName: string | null;
+  /** requestor == NodePool:min-ready: decline at capacity instead of pausing. */
+  minReady: boolean;
+}
+
+export type AcceptResult = { ok: true; request: AcceptedRequest } | { ok: false; why: string };
+
+export interface DeclineInput {
+  requestId: string;
+  pools: PoolRef[];
+  reason: string;
+  /** Nodes held for the request: allocation cleared, locks released (by token). */
+  nodes: HeldNode[];
+  requestLock: ReleaseLockInput;
+}
+
+export interface HeldNode {
+  nodeId: string;
+  lock: ReleaseLockInput;
+}
+
+export type DeclineResult = 'requested' | 'failed' | 'gone';
+
+export interface FulfilInput {
+  requestId: string;
+  /** Node ids in node_types order. */
+  nodeIds: string[];
+  /** Released first (Nodepool's write order: unlock nodes, then write the request). */
+  nodeLocks: ReleaseLockInput[];
+  requestLock: ReleaseLockInput;
+}
+
+export type FulfilResult = 'fulfilled' | 'gone';
+
+export type LaunchQuota =
+  | { kind: 'ok' }
+  /** At quota: wait. wedgeNodeId is the oldest unused READY node of the pool to delete. */
+  | { kind: 'paused'; wedgeNodeId: string | null; why: string }
+  | { kind: 'decline'; why: string };
+
+export interface CreateNodeInput {
+  requestId: string;
+  pool: PoolRef;
+  label: string;
+  az: string | null;
+  tenantName: string | null;
+  requestor: string | null;
+}
+
+// ---- nodes --------------------------------------------------------------------------------
+
+/** Everything a launch needs, resolved from the config on the worker side (no secrets). */
+export interface LaunchPlan {
+  nodeId: string;
+  provider: string;
+  pool: string;
+  label: string;
+  serverName: string;
+  launchRetries: number;
+  launchTimeoutMs: number;
+  bootTimeoutMs: number;
+  hostKeyChecking: boolean;
+  connectionType: string;
+  connectionPort: number;
+  consoleLog: boolean;
+}
+
+export interface ServerInfo {
+  id: string;
+  status: string;
+  interfaceIp: string | null;
+  publicIpv4: string | null;
+  publicIpv6: string | null;
+  privateIpv4: string | null;
+  hostId: string | null;
+  az: string | null;
+  faultMessage: string | null;
+}
+
+/** How a launch step failed, as the node workflow needs to know it. */
+export type LaunchErrorKind = 'quota' | 'retryable' | 'fatal';
+
+export type NodeEndState = 'ready' | 'failed' | 'aborted';
+
+/** What the node watcher reports to a node workflow. */
+export interface NodeStateEvent {
+  exists: boolean;
+  state: string | null;
+  allocatedTo: string | null;
+  stateTime: number | null;
+}
+
+export type IdleDeleteCheck = { ok: true; lock: ReleaseLockInput } | { ok: false; why: string };

@@ -1,0 +1,90 @@
+// The activity interfaces the launcher's workflows are written against. The implementations
+// (activities/launcher/*.ts, activities/cloud) are built from the worker's dependencies.
+import type {
+  AcceptResult,
+  CreateNodeInput,
+  DeclineInput,
+  DeclineResult,
+  FulfilInput,
+  FulfilResult,
+  HeldNode,
+  HoldLockInput,
+  HoldLockResult,
+  IdleDeleteCheck,
+  LaunchPlan,
+  LaunchQuota,
+  NodeStateEvent,
+  PoolRef,
+  ReleaseLockInput,
+  RequestPlan,
+  ServerInfo,
+} from './api';
+
+export interface LockActivities {
+  holdLock(input: HoldLockInput): Promise<HoldLockResult>;
+}
+
+/** What createServer needs; the worker resolves flavor, networks, userdata... from its config. */
+export interface CreateServerInput {
+  provider: string;
+  pool: string;
+  label: string;
+  nodeId: string;
+  serverName: string;
+  az: string | null;
+  /** Cloud image id of the newest ready upload, or null for a cloud-image label. */
+  imageExternalId: string | null;
+  /** Diskimage name for the nodepool_image_name metadata, or the cloud-image name. */
+  imageName: string;
+  requestId: string | null;
+  tenantName: string | null;
+}
+
+export interface LauncherActivities {
+  releaseLock(input: ReleaseLockInput): Promise<void>;
+
+  // requests
+  evaluateRequest(input: { requestId: string }): Promise<RequestPlan>;
+  acceptRequest(input: { requestId: string; pool: PoolRef }): Promise<AcceptResult>;
+  declineRequest(input: DeclineInput): Promise<DeclineResult>;
+  findReusableNode(input: { requestId: string; pool: PoolRef; label: string; az: string | null; exclude: string[] }): Promise<string | null>;
+  allocateNode(input: { requestId: string; nodeId: string; tenantName: string | null; requestor: string | null }): Promise<{ ok: boolean; az: string | null }>;
+  checkLaunchQuota(input: { requestId: string; pool: PoolRef; label: string; minReady: boolean }): Promise<LaunchQuota>;
+  createNode(input: CreateNodeInput): Promise<{ nodeId: string; az: string | null }>;
+  setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void>;
+  fulfilRequest(input: FulfilInput): Promise<FulfilResult>;
+  /** The request znode is gone: clear allocations, unlock nodes and the request. */
+  abandonRequest(input: { requestId: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void>;
+
+  // nodes
+  readNodeEvent(input: { nodeId: string }): Promise<NodeStateEvent>;
+  /** Sets `building` (the caller holds the lock); null when the znode is gone. */
+  startLaunch(input: { nodeId: string }): Promise<LaunchPlan | null>;
+  /** Resolves image and node fields for one attempt and stores them on the node. */
+  prepareAttempt(input: { nodeId: string; attempt: number }): Promise<CreateServerInput>;
+  recordServer(input: { nodeId: string; serverId: string }): Promise<void>;
+  recordServerDetails(input: { nodeId: string; server: ServerInfo }): Promise<void>;
+  keyscan(input: { nodeId: string; host: string; port: number; timeoutMs: number; connectionType: string }): Promise<string[]>;
+  markReady(input: { nodeId: string; hostKeys: string[] }): Promise<boolean>;
+  setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
+  deallocateNode(input: { nodeId: string }): Promise<void>;
+  /** Sets `deleting` and returns what must be deleted in the cloud; null when the znode is gone. */
+  prepareDelete(input: { nodeId: string }): Promise<{ provider: string; serverId: string | null } | null>;
+  /** `deleted`, then the recursive znode delete (which also drops our lock). */
+  removeNode(input: { nodeId: string }): Promise<void>;
+  /** max-ready-age and hold limits for this node from the current config (0 = none). */
+  nodeTimers(input: { nodeId: string }): Promise<{ maxReadyAgeMs: number; holdLimitMs: number; stateTime: number | null }>;
+  /** Locks an idle READY node if it is still idle, for max-ready-age or wedge deletion. */
+  lockIdleNode(input: { nodeId: string; token: string; maxAgeMs: number }): Promise<IdleDeleteCheck>;
+  reportLaunch(input: { nodeId: string; result: string; durationMs: number; requestor: string | null }): Promise<void>;
+
+  // min-ready
+  minReadyPass(): Promise<{ submitted: number; deleted: number }>;
+}
+
+export interface CloudActivities {
+  createServer(input: CreateServerInput): Promise<{ serverId: string }>;
+  waitForServer(input: { provider: string; serverId: string; timeoutMs: number }): Promise<ServerInfo>;
+  /** Deletes and waits until the server is gone; a missing server is success. */
+  deleteServer(input: { provider: string; serverId: string | null; serverName: string }): Promise<void>;
+}

@@ -1,0 +1,68 @@
+// Activity proxies with explicit timeouts, retry policies and cancellation types. Launcher
+// activities (ZooKeeper, config) run on the `launcher` task queue; cloud calls run on the
+// provider's own queue (`provider/<name>`), where the worker rate-limits them per Nodepool's
+// `rate`.
+import { proxyActivities } from '@temporalio/workflow';
+import type { LauncherActivities, LockActivities, CloudActivities } from '../../activities/launcher/types';
+
+export const LAUNCHER_QUEUE = 'launcher';
+export const providerQueue = (provider: string): string => `provider/${provider}`;
+
+/** Holds a ZooKeeper lock for as long as the workflow needs it. */
+export const lockActivities = proxyActivities<LockActivities>({
+  taskQueue: LAUNCHER_QUEUE,
+  startToCloseTimeout: '30 days',
+  // a dead holder is replaced quickly; its ephemeral contender dies with its session anyway
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  // releasing is done by deleting the contender; cancel is only the fallback for a dead holder
+  cancellationType: 'TRY_CANCEL',
+});
+
+/** Short ZooKeeper reads and writes. Transient ZooKeeper errors are retried for up to an hour. */
+export const zkActivities = proxyActivities<LauncherActivities>({
+  taskQueue: LAUNCHER_QUEUE,
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['ConfigError', 'NotOurs'] },
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+});
+
+/** The SSH host-key scan, bounded by boot-timeout inside the activity. */
+export function keyscanActivities(bootTimeoutMs: number) {
+  return proxyActivities<LauncherActivities>({
+    taskQueue: LAUNCHER_QUEUE,
+    startToCloseTimeout: bootTimeoutMs + 30_000,
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 1 },
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  });
+}
+
+/** Cloud calls that are safe to retry (lookups, idempotent create, delete until gone). */
+export function cloudActivities(provider: string, opts: { launchTimeoutMs?: number } = {}) {
+  const taskQueue = providerQueue(provider);
+  const create = proxyActivities<CloudActivities>({
+    taskQueue,
+    startToCloseTimeout: '5 minutes',
+    // createServer first looks for a server it already made for this node, so retries are safe
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['Quota', 'Fatal'] },
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  });
+  const wait = proxyActivities<CloudActivities>({
+    taskQueue,
+    startToCloseTimeout: (opts.launchTimeoutMs ?? 3_600_000) + 60_000,
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['Quota', 'Fatal', 'Timeout', 'ServerError'] },
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  });
+  const remove = proxyActivities<CloudActivities>({
+    taskQueue,
+    // Nodepool gives a server 600 s to disappear; then we try again, forever
+    startToCloseTimeout: '11 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+  });
+  return { createServer: create.createServer, waitForServer: wait.waitForServer, deleteServer: remove.deleteServer };
+}

@@ -1,0 +1,92 @@
+// A ZooKeeper lock held by a workflow. The lock is an ephemeral znode of some launcher's
+// ZooKeeper session, so a long-running activity holds it: it acquires, signals us, heartbeats,
+// and takes the lock back if its process dies and Temporal retries it elsewhere. Releasing is a
+// short activity that deletes our contender (found by the token written as its data).
+import { CancellationScope, condition, isCancellation, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { HoldLockResult, ReleaseLockInput } from '../../activities/launcher/api';
+import { lockEventSignal } from '../messages';
+import { lockActivities, zkActivities } from './activities';
+
+type LockState = 'idle' | 'acquiring' | 'held' | 'unavailable' | 'released' | 'lost';
+
+const locks = new Map<string, HeldLock>();
+let handlerInstalled = false;
+
+function installHandler(): void {
+  if (handlerInstalled) return;
+  handlerInstalled = true;
+  setHandler(lockEventSignal, ({ token, state }) => {
+    const lock = locks.get(token);
+    if (lock && state === 'acquired' && lock.state === 'acquiring') lock.state = 'held';
+  });
+}
+
+export class HeldLock {
+  state: LockState = 'idle';
+  readonly token = uuid4().replace(/-/g, '');
+  private scope?: CancellationScope;
+  private holder?: Promise<void>;
+
+  constructor(
+    readonly lockPath: string,
+    private readonly opts: { blocking: boolean; timeoutMs?: number } = { blocking: false },
+  ) {}
+
+  get ref(): ReleaseLockInput {
+    return { lockPath: this.lockPath, token: this.token };
+  }
+
+  get held(): boolean {
+    return (this.state as LockState) === 'held';
+  }
+
+  /** Resolves true once held, false when someone else holds it (or the blocking wait timed out). */
+  async acquire(): Promise<boolean> {
+    installHandler();
+    locks.set(this.token, this);
+    this.state = 'acquiring';
+    this.scope = new CancellationScope();
+    const run = this.scope.run(() =>
+      lockActivities.holdLock({
+        lockPath: this.lockPath,
+        token: this.token,
+        blocking: this.opts.blocking,
+        timeoutMs: this.opts.timeoutMs,
+        workflowId: workflowInfo().workflowId,
+      }),
+    );
+    this.holder = run.then(
+      (r: HoldLockResult) => this.finished(r.kind),
+      (err: unknown) => this.finished(isCancellation(err) ? 'released' : 'lost'),
+    );
+    await condition(() => this.state !== 'acquiring');
+    return (this.state as LockState) === 'held';
+  }
+
+  private finished(kind: HoldLockResult['kind']): void {
+    if (this.state === 'acquiring') this.state = kind === 'unavailable' ? 'unavailable' : 'lost';
+    else if (this.state === 'held') this.state = kind === 'released' ? 'released' : 'lost';
+    locks.delete(this.token);
+  }
+
+  /** The holder is finished (released by someone, or lost): the lock is no longer ours. */
+  get gone(): boolean {
+    return this.state === 'released' || this.state === 'lost';
+  }
+
+  /** Deletes our contender and waits for the holder to finish. Harmless if not held. */
+  async release(): Promise<void> {
+    if (this.state === 'idle' || this.state === 'unavailable') return;
+    if (!this.gone) await zkActivities.releaseLock(this.ref);
+    await this.settle();
+  }
+
+  /**
+   * Waits for the holder to notice that our contender is gone. A holder whose worker died would
+   * only notice after its heartbeat timeout; cancelling ends it at once (TRY_CANCEL).
+   */
+  async settle(): Promise<void> {
+    if (!(await condition(() => this.gone, '30 seconds'))) this.scope?.cancel();
+    await this.holder;
+  }
+}

@@ -1,0 +1,46 @@
+// Signals and queries of the launcher's workflows, shared by the workflows, the ZooKeeper
+// watchers that feed them and the CLI that steers them.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { NodeEndState, NodeStateEvent } from '../activities/launcher/api';
+
+/** From a lock-holding activity to its workflow: the lock is held (again). */
+export const lockEventSignal = defineSignal<[{ token: string; state: 'acquired' }]>('lockEvent');
+
+// request workflow
+/** The request znode was deleted (Zuul withdrew it). */
+export const requestWithdrawnSignal = defineSignal('requestWithdrawn');
+/** The request znode changed or a node was freed: look again now rather than at the next retry. */
+export const requestChangedSignal = defineSignal('requestChanged');
+/** From a node workflow to the request workflow that started it. */
+export const nodeLaunchedSignal = defineSignal<[{ nodeId: string; state: NodeEndState; lockToken: string | null }]>('nodeLaunched');
+
+// node workflow
+/** From the request workflow: stop holding the node (it was fulfilled, declined or withdrawn). */
+export const releaseNodeSignal = defineSignal<[{ deallocate: boolean }]>('releaseNode');
+/** From the node watcher: the znode changed (state set by Zuul, or gone). */
+export const nodeStateSignal = defineSignal<[NodeStateEvent]>('nodeState');
+/** From the CLI (`nodepool delete`), wedge prevention or cleanup. */
+export const deleteNodeSignal = defineSignal<[{ reason: string }]>('deleteNode');
+
+export interface NodeWorkflowStatus {
+  nodeId: string;
+  phase: string;
+  state: string | null;
+  attempts: number;
+  serverId: string | null;
+}
+export const nodeStatusQuery = defineQuery<NodeWorkflowStatus>('status');
+
+export interface RequestWorkflowStatus {
+  requestId: string;
+  phase: string;
+  pool: string | null;
+  nodes: Array<{ label: string; nodeId: string | null; state: string | null }>;
+}
+export const requestStatusQuery = defineQuery<RequestWorkflowStatus>('status');
+
+export const workflowIds = {
+  request: (requestId: string): string => `request/${requestId}`,
+  node: (nodeId: string): string => `node/${nodeId}`,
+  minReady: (): string => 'min-ready',
+};

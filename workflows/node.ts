@@ -1,0 +1,248 @@
+// node/<id>: one node's whole life. Launch attempts (create → ACTIVE → host-key scan → ready),
+// delete-before-retry, quota aborts; then the wait for Zuul to use it (or hold it, or the CLI
+// to delete it, or max-ready-age), and finally the delete: cloud server first, then the znode.
+// The node lock is held by a lock-holding activity whenever Nodepool would hold it.
+import {
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
+import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
+import { HeldLock } from './lib/held-lock';
+import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
+import { failureKind, failureMessage, failureStatsKey } from './lib/failures';
+import {
+  deleteNodeSignal,
+  nodeLaunchedSignal,
+  nodeStateSignal,
+  nodeStatusQuery,
+  releaseNodeSignal,
+  type NodeWorkflowStatus,
+} from './messages';
+
+export interface NodeWorkflowInput {
+  nodeId: string;
+  /** launch: a new node from a request workflow; adopt: an existing znode (delete, age, hold). */
+  mode: 'launch' | 'adopt';
+  provider?: string;
+  label?: string;
+  requestId?: string | null;
+  /** The request workflow to tell when the launch ends. */
+  parentWorkflowId?: string;
+}
+
+export type NodeOutcome = 'deleted' | 'gone';
+
+const nodeLockPath = (id: string) => `/nodepool/nodes/${id}/lock`;
+/** How long to wait for a node lock someone else (Zuul, the CLI) holds before looking again. */
+const LOCK_WAIT_MS = 30_000;
+
+export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcome> {
+  const { nodeId } = input;
+  const status: NodeWorkflowStatus = { nodeId, phase: 'starting', state: null, attempts: 0, serverId: null };
+  let event: NodeStateEvent | null = null;
+  let eventSeq = 0;
+  let deleteReason: string | null = null;
+  let release: { deallocate: boolean } | null = null;
+
+  setHandler(nodeStateSignal, (ev) => {
+    event = ev;
+    eventSeq++;
+  });
+  setHandler(deleteNodeSignal, ({ reason }) => {
+    deleteReason ??= reason;
+  });
+  setHandler(releaseNodeSignal, (r) => {
+    release = r;
+  });
+  setHandler(nodeStatusQuery, () => status);
+
+  const attrs: SearchAttributeUpdatePair[] = [{ key: NodepoolNodeId, value: nodeId }];
+  if (input.provider) attrs.push({ key: NodepoolProvider, value: input.provider });
+  if (input.label) attrs.push({ key: NodepoolLabel, value: input.label });
+  if (input.requestId) attrs.push({ key: NodepoolRequestId, value: input.requestId });
+  upsertSearchAttributes(attrs);
+
+  const setPhase = (phase: string, state?: string | null) => {
+    status.phase = phase;
+    if (state !== undefined) {
+      status.state = state;
+      if (state) upsertSearchAttributes([{ key: NodepoolState, value: state }]);
+    }
+  };
+
+  // ---- delete: lock, `deleting`, cloud server, znode --------------------------------------
+  async function deleteNode(lock: HeldLock | null, reason: string): Promise<NodeOutcome> {
+    setPhase(`deleting (${reason})`);
+    log.info('deleting node', { nodeId, reason });
+    while (!lock?.held) {
+      lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: LOCK_WAIT_MS });
+      if (await lock.acquire()) break;
+      const now = await zkActivities.readNodeEvent({ nodeId });
+      if (!now.exists) return 'gone';
+    }
+    const target = await zkActivities.prepareDelete({ nodeId });
+    if (!target) {
+      await lock.release();
+      return 'gone';
+    }
+    setPhase(`deleting (${reason})`, 'deleting');
+    await cloudActivities(target.provider).deleteServer({ provider: target.provider, serverId: target.serverId, serverName: `np${nodeId}` });
+    await zkActivities.removeNode({ nodeId });
+    await lock.settle();
+    setPhase('deleted', 'deleted');
+    return 'deleted';
+  }
+
+  // ---- launch --------------------------------------------------------------------------------
+  async function launch(lock: HeldLock, plan: LaunchPlan): Promise<NodeEndState> {
+    const cloud = cloudActivities(plan.provider, { launchTimeoutMs: plan.launchTimeoutMs });
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      status.attempts = attempt;
+      setPhase(`launch attempt ${attempt}/${plan.launchRetries}`, 'building');
+      try {
+        const create = await zkActivities.prepareAttempt({ nodeId, attempt });
+        const { serverId } = await cloud.createServer(create);
+        status.serverId = serverId;
+        await zkActivities.recordServer({ nodeId, serverId });
+        const server = await cloud.waitForServer({ provider: plan.provider, serverId, timeoutMs: plan.launchTimeoutMs });
+        await zkActivities.recordServerDetails({ nodeId, server });
+        let hostKeys: string[] = [];
+        if (plan.hostKeyChecking) {
+          setPhase('scanning host keys');
+          const host = server.interfaceIp ?? server.publicIpv4 ?? server.privateIpv4;
+          hostKeys = await keyscanActivities(plan.bootTimeoutMs).keyscan({
+            nodeId,
+            host: host ?? '',
+            port: plan.connectionPort,
+            timeoutMs: plan.bootTimeoutMs,
+            connectionType: plan.connectionType,
+          });
+        }
+        if (!lock.held) throw new Error('node lock lost during launch');
+        await zkActivities.markReady({ nodeId, hostKeys });
+        await zkActivities.reportLaunch({ nodeId, result: 'ready', durationMs: Date.now() - started, requestor: null });
+        setPhase('ready', 'ready');
+        return 'ready';
+      } catch (err) {
+        const kind = failureKind(err);
+        log.warn(`Launch attempt ${attempt}/${plan.launchRetries} failed for node ${nodeId}`, { error: failureMessage(err), kind });
+        await zkActivities.reportLaunch({ nodeId, result: failureStatsKey(err), durationMs: Date.now() - started, requestor: null });
+        if (kind === 'quota') {
+          // Nodepool: ABORTED does not use up an attempt; the request pauses and relaunches.
+          await zkActivities.setNodeState({ nodeId, state: 'aborted' });
+          setPhase('aborted (quota)', 'aborted');
+          return 'aborted';
+        }
+        if (attempt >= plan.launchRetries) {
+          await zkActivities.setNodeState({ nodeId, state: 'failed' });
+          setPhase('failed', 'failed');
+          return 'failed';
+        }
+        // Delete before retrying, so there is never a second server for this node id.
+        setPhase(`cleaning up attempt ${attempt}`);
+        await cloud.deleteServer({ provider: plan.provider, serverId: status.serverId, serverName: `np${nodeId}` });
+        status.serverId = null;
+      }
+    }
+  }
+
+  async function tellParent(state: NodeEndState, lockToken: string | null): Promise<void> {
+    if (!input.parentWorkflowId) return;
+    try {
+      await getExternalWorkflowHandle(input.parentWorkflowId).signal(nodeLaunchedSignal, { nodeId, state, lockToken });
+    } catch (err) {
+      // the request workflow is gone (withdrawn and finished): nothing waits for us
+      log.info('request workflow not reachable', { error: failureMessage(err) });
+    }
+  }
+
+  if (input.mode === 'launch') {
+    const lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: 60_000 });
+    if (!(await lock.acquire())) {
+      await tellParent('failed', null);
+      return deleteNode(null, 'lock unavailable at launch');
+    }
+    const plan = await zkActivities.startLaunch({ nodeId });
+    if (!plan) {
+      await lock.release();
+      await tellParent('failed', null);
+      return 'gone';
+    }
+    upsertSearchAttributes([
+      { key: NodepoolProvider, value: plan.provider },
+      { key: NodepoolLabel, value: plan.label },
+    ]);
+    const end = await launch(lock, plan);
+    await tellParent(end, end === 'ready' ? lock.token : null);
+    if (end !== 'ready') return deleteNode(lock, end === 'aborted' ? 'aborted (quota)' : 'launch failed');
+    // Held until the request is fulfilled (the request workflow deletes our contender) or
+    // declined/withdrawn (it asks us to let go).
+    setPhase('ready, held for request');
+    await condition(() => release !== null || lock.gone || deleteReason !== null);
+    if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId });
+    if (!lock.gone) await lock.release();
+  }
+
+  // ---- lifecycle: wait for used / hold / delete / max-ready-age -------------------------------
+  let current = await zkActivities.readNodeEvent({ nodeId });
+  let seen = eventSeq;
+  for (;;) {
+    if (eventSeq !== seen) {
+      current = event as unknown as NodeStateEvent;
+      seen = eventSeq;
+    }
+    if (deleteReason) return deleteNode(null, deleteReason);
+    if (!current.exists) {
+      setPhase('znode gone');
+      if (status.serverId && input.provider) {
+        await cloudActivities(input.provider).deleteServer({ provider: input.provider, serverId: status.serverId, serverName: `np${nodeId}` });
+      }
+      return 'gone';
+    }
+    const state = current.state ?? '';
+    setPhase(`waiting (${state})`, state);
+    if (['used', 'failed', 'aborted', 'deleting', 'deleted', 'building', 'init'].includes(state)) {
+      // building/init here means nobody is launching it any more (an adopted orphan)
+      return deleteNode(null, state);
+    }
+    let waitMs: number | undefined;
+    let onTimeout: (() => Promise<NodeOutcome | null>) | undefined;
+    if ((state === 'ready' && !current.allocatedTo) || state === 'hold') {
+      const timers = await zkActivities.nodeTimers({ nodeId });
+      const limit = state === 'hold' ? timers.holdLimitMs : timers.maxReadyAgeMs;
+      if (limit > 0 && timers.stateTime !== null) {
+        waitMs = Math.max(0, timers.stateTime * 1000 + limit - Date.now());
+        onTimeout = async () => {
+          const lock = new HeldLock(nodeLockPath(nodeId), { blocking: false });
+          if (!(await lock.acquire())) return null;
+          const check = await zkActivities.nodeTimers({ nodeId });
+          const still = await zkActivities.readNodeEvent({ nodeId });
+          const expired = check.stateTime !== null && Date.now() >= check.stateTime * 1000 + limit;
+          if (still.exists && still.state === state && (state === 'hold' || !still.allocatedTo) && expired) {
+            return deleteNode(lock, state === 'hold' ? 'hold expired' : 'max-ready-age');
+          }
+          await lock.release();
+          return null;
+        };
+      }
+    }
+    const wake = () => eventSeq !== seen || deleteReason !== null;
+    // condition(fn, 0) has a legacy meaning; an overdue timer waits 1 ms
+    const woke = waitMs === undefined ? (await condition(wake), true) : await condition(wake, Math.max(1, waitMs));
+    if (!woke && onTimeout) {
+      const done = await onTimeout();
+      if (done) return done;
+      current = await zkActivities.readNodeEvent({ nodeId });
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      log.warn('node workflow history is long', { nodeId });
+    }
+  }
+}
