@@ -76,7 +76,7 @@ function checkOpenStack(
   q: (p: PathSegment[]) => string,
 ): void {
   if (prov['nodepool-id'] !== undefined) {
-    report([...base, 'nodepool-id'], 'nodepool-id is deprecated and ignored', 'warning');
+    report([...base, 'nodepool-id'], `${q([...base, 'nodepool-id'])}: nodepool-id is deprecated and ignored`, 'warning');
   }
   checkUnique(prov.diskimages, [...base, 'diskimages'], 'provider diskimage', report);
   checkUnique(prov['cloud-images'], [...base, 'cloud-images'], 'cloud-image', report);

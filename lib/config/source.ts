@@ -136,8 +136,10 @@ export class ConfigSource {
     for (const pair of resolved.items) {
       const key = pair.key as Node | null;
       const keyValue = isScalar(key) ? key.value : key;
-      if (keyValue === '<<' && pair.value) merges.push(pair.value as Node);
-      else if (keyValue !== null && String(keyValue) === String(seg)) {
+      // The merge key's value is a Symbol('<<') in the `yaml` package; its source is '<<'.
+      const isMerge = isScalar(key) && (key.source === '<<' || keyValue === '<<');
+      if (isMerge && pair.value) merges.push(pair.value as Node);
+      else if (keyValue !== null && typeof keyValue !== 'symbol' && String(keyValue) === String(seg)) {
         // A key without a value (`key:`) has no value node; point at the key then.
         const value = (pair.value ?? key) as Node;
         return { key: key ?? undefined, value };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 export const str = z.string();
-export const int = z.int();
+export const int = z.int({ error: 'expected an integer' });
 export const bool = z.boolean();
 /** voluptuous `dict`: any mapping. */
 export const mapping = z.record(z.string(), z.unknown());

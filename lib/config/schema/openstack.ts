@@ -27,7 +27,11 @@ const providerCloudImage = z
   .superRefine((img, ctx) => {
     // voluptuous v.Exclusive('image-id'/'image-name', 'cloud-image-name-or-id')
     if (img['image-id'] !== undefined && img['image-name'] !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['image-name'], message: 'image-id and image-name are mutually exclusive; give only one' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image-name'],
+        message: `cloud-image ${JSON.stringify(img.name)} has both image-id and image-name; they are mutually exclusive`,
+      });
     }
   });
 
@@ -52,13 +56,14 @@ const poolLabel = z
     // v.All(main, v.Any(min-ram, flavor-name), v.Any(diskimage, cloud-image)) + v.Exclusive
     const hasDisk = label.diskimage !== undefined;
     const hasCloud = label['cloud-image'] !== undefined;
+    const name = JSON.stringify(label.name);
     if (hasDisk && hasCloud) {
-      ctx.addIssue({ code: 'custom', path: ['cloud-image'], message: 'diskimage and cloud-image are mutually exclusive; give exactly one' });
+      ctx.addIssue({ code: 'custom', path: ['cloud-image'], message: `label ${name} has both diskimage and cloud-image; give exactly one` });
     } else if (!hasDisk && !hasCloud) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'one of diskimage or cloud-image is required' });
+      ctx.addIssue({ code: 'custom', path: [], message: `label ${name} needs one of diskimage or cloud-image` });
     }
     if (label['min-ram'] === undefined && label['flavor-name'] === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'at least one of min-ram or flavor-name is required' });
+      ctx.addIssue({ code: 'custom', path: [], message: `label ${name} needs at least one of min-ram or flavor-name` });
     }
   });
 

@@ -20,6 +20,11 @@ function typeName(expected: string): string {
   return TYPE_NAMES[expected] ?? expected;
 }
 
+/** A schema's own wording ("expected an integer") wins over zod's generic type name. */
+function expectation(issue: z.core.$ZodIssueInvalidType): string {
+  return issue.message.startsWith('expected ') ? issue.message : `expected ${typeName(issue.expected)}`;
+}
+
 function isScalar(v: unknown): boolean {
   return v === null || (typeof v !== 'object' && v !== undefined);
 }
@@ -48,7 +53,7 @@ function convert(src: ConfigSource, issue: ZodIssue, path: PathSegment[], kind: 
       });
     case 'invalid_type':
       if (value === undefined) return [src.issue('error', kind, path, 'required key not provided', true)];
-      return [src.issue('error', kind, path, `expected ${typeName(issue.expected)}, got ${src.describe(path)}`)];
+      return [src.issue('error', kind, path, `${expectation(issue)}, got ${src.describe(path)}`)];
     case 'invalid_union':
       return convertUnion(src, issue, path, kind);
     case 'invalid_format':
@@ -73,7 +78,7 @@ function convertUnion(src: ConfigSource, issue: z.core.$ZodIssueInvalidUnion, pa
     return deepest.flatMap((i) => convert(src, i, [...path, ...toPath(i.path)], kind));
   }
   const expected = branches.flatMap((b) =>
-    b.map((i) => (i.code === 'invalid_type' ? typeName(i.expected) : i.code === 'invalid_format' ? 'a number' : i.message)),
+    b.map((i) => (i.code === 'invalid_type' ? expectation(i).replace(/^expected /, '') : i.code === 'invalid_format' ? 'a number' : i.message)),
   );
   if (src.valueAt(path) === undefined) return [src.issue('error', kind, path, 'required key not provided', true)];
   const unique = [...new Set(expected)];
