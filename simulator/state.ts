@@ -297,6 +297,7 @@ export class Store {
         changed = true;
       } else if (s.status === 'BUILD' && s.goneAt === null && s.readyAt !== null && now >= s.readyAt) {
         s.updated = nowIso(s.readyAt);
+        s.taskState = null;
         if (s.outcome === 'error') {
           s.status = 'ERROR';
           s.fault = s.fault ?? { code: 500, message: 'No valid host was found. ', created: s.updated };
