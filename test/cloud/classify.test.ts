@@ -11,8 +11,8 @@ import { TokenBucket } from '../../activities/cloud/openstack/rate-limit';
 
 const d = { method: 'GET', url: 'http://c/servers' };
 
-describe('HTTP error classification', () => {
-  it('429, 5xx, 409, 408 are retryable; 501 is not', () => {
+void describe('HTTP error classification', () => {
+  void it('429, 5xx, 409, 408 are retryable; 501 is not', () => {
     for (const s of [429, 500, 502, 503, 504, 409, 408]) {
       const e = httpError(s, '', d);
       assert.ok(e instanceof RetryableCloudError, `${s}`);
@@ -23,7 +23,7 @@ describe('HTTP error classification', () => {
     assert.equal(httpError(501, '', d).kind, 'fatal');
   });
 
-  it('403/413 with "quota exceeded" are quota; without, fatal', () => {
+  void it('403/413 with "quota exceeded" are quota; without, fatal', () => {
     const nova = { forbidden: { code: 403, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances' } };
     const q = httpError(403, nova, d);
     assert.ok(q instanceof QuotaExceededError);
@@ -37,12 +37,12 @@ describe('HTTP error classification', () => {
     assert.equal(httpError(413, { overLimit: { message: 'rate' } }, { ...d, retryAfter: 3 }).kind, 'retryable');
   });
 
-  it('404 is notFound, 400/401/403 fatal', () => {
+  void it('404 is notFound, 400/401/403 fatal', () => {
     assert.ok(httpError(404, { itemNotFound: { message: 'Instance x could not be found.' } }, d) instanceof NotFoundError);
     for (const s of [400, 401, 403, 415, 422]) assert.ok(httpError(s, '', d) instanceof FatalCloudError, `${s}`);
   });
 
-  it('reads every service error body: Nova, Neutron, Keystone, Glance plain text, HTML, pkgcloud {err}', () => {
+  void it('reads every service error body: Nova, Neutron, Keystone, Glance plain text, HTML, pkgcloud {err}', () => {
     assert.equal(errorMessage({ badRequest: { code: 400, message: 'Invalid flavorRef' } }), 'Invalid flavorRef');
     assert.equal(errorMessage({ NeutronError: { type: 'PortNotFound', message: 'Port p could not be found.', detail: '' } }), 'Port p could not be found.');
     assert.equal(errorMessage({ error: { code: 401, message: 'The request you have made requires authentication.' } }), 'The request you have made requires authentication.');
@@ -52,7 +52,7 @@ describe('HTTP error classification', () => {
     assert.equal(errorMessage('{"itemNotFound":{"message":"gone"}}'), 'gone');
   });
 
-  it('transport errors: timeouts and resets are retryable, others fatal', () => {
+  void it('transport errors: timeouts and resets are retryable, others fatal', () => {
     assert.ok(transportError(Object.assign(new Error('x'), { code: 'ESOCKETTIMEDOUT' }), d) instanceof CloudTimeoutError);
     assert.ok(transportError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), d) instanceof CloudTimeoutError);
     for (const code of ['ECONNRESET', 'ECONNREFUSED', 'EPIPE']) assert.equal(transportError(Object.assign(new Error('x'), { code }), d).kind, 'retryable');
@@ -60,7 +60,7 @@ describe('HTTP error classification', () => {
     assert.equal(transportError(Object.assign(new Error('bad cert'), { code: 'CERT_HAS_EXPIRED' }), d).kind, 'fatal');
   });
 
-  it('Retry-After in seconds or as a date', () => {
+  void it('Retry-After in seconds or as a date', () => {
     assert.equal(parseRetryAfter('7'), 7);
     assert.equal(parseRetryAfter(undefined), undefined);
     const s = parseRetryAfter(new Date(Date.now() + 10_000).toUTCString()) ?? -1;
@@ -68,8 +68,8 @@ describe('HTTP error classification', () => {
   });
 });
 
-describe('TokenBucket (provider rate)', () => {
-  it('spaces calls by the interval, in order', async () => {
+void describe('TokenBucket (provider rate)', () => {
+  void it('spaces calls by the interval, in order', async () => {
     const b = new TokenBucket(40);
     const t0 = performance.now();
     const times: number[] = [];
@@ -82,7 +82,7 @@ describe('TokenBucket (provider rate)', () => {
     assert.ok((times[3] ?? 0) >= 110, `4 calls at 40 ms spacing take >= 120 ms (${times[3]})`);
   });
 
-  it('rate 0 means unlimited', async () => {
+  void it('rate 0 means unlimited', async () => {
     const b = new TokenBucket(0);
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) await b.take();
@@ -90,7 +90,7 @@ describe('TokenBucket (provider rate)', () => {
   });
 });
 
-describe('server addresses', () => {
+void describe('server addresses', () => {
   const addresses = {
     private: [
       { version: 4, addr: '10.0.0.5', 'OS-EXT-IPS:type': 'fixed' },
@@ -100,25 +100,25 @@ describe('server addresses', () => {
     ],
   };
 
-  it('floating v4 is public, fixed v4 on an internal network private, global v6 public', () => {
+  void it('floating v4 is public, fixed v4 on an internal network private, global v6 public', () => {
     const a = serverAddresses(addresses, { externalNetworks: new Set(['public']) });
     assert.deepEqual(a, { publicV4: '203.0.113.9', privateV4: '10.0.0.5', publicV6: '2001:db8::5', interfaceIp: '203.0.113.9' });
   });
 
-  it('a fixed IP on a router:external network is public; private_v4 falls back to public_v4', () => {
+  void it('a fixed IP on a router:external network is public; private_v4 falls back to public_v4', () => {
     const a = serverAddresses({ public: [{ version: 4, addr: '198.51.100.7', 'OS-EXT-IPS:type': 'fixed' }] }, { externalNetworks: new Set(['public']) });
     assert.equal(a.publicV4, '198.51.100.7');
     assert.equal(a.privateV4, '198.51.100.7');
     assert.equal(a.interfaceIp, '198.51.100.7');
   });
 
-  it('only a private address: no interface_ip unless the cloud is private: true', () => {
+  void it('only a private address: no interface_ip unless the cloud is private: true', () => {
     const only = { private: [{ version: 4, addr: '10.0.0.8', 'OS-EXT-IPS:type': 'fixed' }] };
     assert.equal(serverAddresses(only).interfaceIp, undefined);
     assert.equal(serverAddresses(only, { preferPrivate: true }).interfaceIp, '10.0.0.8');
   });
 
-  it('without network info, RFC 1918 decides; IPv6 can be preferred', () => {
+  void it('without network info, RFC 1918 decides; IPv6 can be preferred', () => {
     const a = serverAddresses({ net: [{ version: 4, addr: '8.8.4.4' }, { version: 4, addr: '192.168.1.2' }, { version: 6, addr: '2001:db8::1' }] }, { preferIpv6: true });
     assert.equal(a.publicV4, '8.8.4.4');
     assert.equal(a.privateV4, '192.168.1.2');
@@ -126,7 +126,7 @@ describe('server addresses', () => {
   });
 });
 
-describe('flavor selection (spec §1.10)', () => {
+void describe('flavor selection (spec §1.10)', () => {
   const flavors = [
     { id: '1', name: 'm1.tiny', ram: 512, vcpus: 1, disk: 1 },
     { id: '4', name: 'm1.large', ram: 8192, vcpus: 4, disk: 80 },
@@ -134,25 +134,25 @@ describe('flavor selection (spec §1.10)', () => {
     { id: '3', name: 'm1.medium', ram: 4096, vcpus: 2, disk: 40 },
   ];
 
-  it('min-ram: smallest by (ram, name)', () => {
+  void it('min-ram: smallest by (ram, name)', () => {
     assert.equal(selectFlavor(flavors, { minRam: 1024 })?.name, 'm1.medium');
     assert.equal(selectFlavor(flavors, { minRam: 8000 })?.name, 'm1.large', 'ties broken by name');
     assert.equal(selectFlavor(flavors, { minRam: 99999 }), undefined);
   });
 
-  it('min-ram with flavor-name: the name must contain it', () => {
+  void it('min-ram with flavor-name: the name must contain it', () => {
     assert.equal(selectFlavor(flavors, { minRam: 1024, flavorName: 'nodepool' })?.id, '8gb');
   });
 
-  it('flavor-name alone: exact name or id', () => {
+  void it('flavor-name alone: exact name or id', () => {
     assert.equal(selectFlavor(flavors, { flavorName: 'm1.tiny' })?.id, '1');
     assert.equal(selectFlavor(flavors, { flavorName: '8gb' })?.name, 'nodepool-8gb');
     assert.equal(selectFlavor(flavors, { flavorName: 'm1' }), undefined, 'no substring match without min-ram');
   });
 });
 
-describe('server name and metadata', () => {
-  it('np<node id>; 2024 keys plus 2019 compat keys; Nodepool keys win over instance-properties', () => {
+void describe('server name and metadata', () => {
+  void it('np<node id>; 2024 keys plus 2019 compat keys; Nodepool keys win over instance-properties', () => {
     assert.equal(serverName('0000000042'), 'np0000000042');
     const m = nodepoolMetadata('sim', {
       nodeId: '0000000042',

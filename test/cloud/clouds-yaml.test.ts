@@ -50,8 +50,8 @@ const passwordCloud = (extra: Record<string, unknown> = {}, auth: Record<string,
 
 const load = (cloud: string, region?: string) => loadCloud({ cloud, region, cwd: L.cwd, home: L.home, env: L.env });
 
-describe('clouds.yaml search order', () => {
-  it('lists OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack in that order', () => {
+void describe('clouds.yaml search order', () => {
+  void it('lists OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack, /etc/openstack in that order', () => {
     L.env.OS_CLIENT_CONFIG_FILE = '/x/my.yaml';
     const c = cloudsYamlCandidates({ cwd: L.cwd, home: L.home, env: L.env });
     assert.equal(c[0], '/x/my.yaml');
@@ -61,7 +61,7 @@ describe('clouds.yaml search order', () => {
     assert.ok(homeIdx > 1 && etcIdx > homeIdx);
   });
 
-  it('prefers OS_CLIENT_CONFIG_FILE over ./clouds.yaml over ~/.config/openstack', () => {
+  void it('prefers OS_CLIENT_CONFIG_FILE over ./clouds.yaml over ~/.config/openstack', () => {
     write(join(L.home, '.config', 'openstack', 'clouds.yaml'), { clouds: { c: passwordCloud({ region_name: 'home' }) } });
     assert.equal(load('c').region, 'home');
     write(join(L.cwd, 'clouds.yaml'), { clouds: { c: passwordCloud({ region_name: 'cwd' }) } });
@@ -72,7 +72,7 @@ describe('clouds.yaml search order', () => {
     assert.equal(cfg.sourceFile, L.env.OS_CLIENT_CONFIG_FILE);
   });
 
-  it('falls through a missing OS_CLIENT_CONFIG_FILE, and names every path tried when nothing exists', () => {
+  void it('falls through a missing OS_CLIENT_CONFIG_FILE, and names every path tried when nothing exists', () => {
     L.env.OS_CLIENT_CONFIG_FILE = join(L.cwd, 'nope.yaml');
     assert.throws(() => load('c'), (e: Error) => e instanceof CloudsYamlError && e.message.includes('nope.yaml') && e.message.includes('cloud "c"'));
     write(join(L.cwd, 'clouds.yml'), { clouds: { c: passwordCloud() } });
@@ -80,8 +80,8 @@ describe('clouds.yaml search order', () => {
   });
 });
 
-describe('secure.yaml', () => {
-  it('is deep-merged over clouds.yaml (only the password in it)', () => {
+void describe('secure.yaml', () => {
+  void it('is deep-merged over clouds.yaml (only the password in it)', () => {
     const cloud = passwordCloud();
     delete (cloud.auth as Record<string, unknown>).password;
     write(join(L.cwd, 'clouds.yaml'), { clouds: { c: cloud } });
@@ -94,7 +94,7 @@ describe('secure.yaml', () => {
     assert.equal(cfg.secureFile, join(L.cwd, 'secure.yaml'));
   });
 
-  it('is found beside an OS_CLIENT_CONFIG_FILE, and OS_CLIENT_SECURE_FILE wins', () => {
+  void it('is found beside an OS_CLIENT_CONFIG_FILE, and OS_CLIENT_SECURE_FILE wins', () => {
     const dir = join(L.cwd, 'conf');
     L.env.OS_CLIENT_CONFIG_FILE = write(join(dir, 'clouds.yaml'), { clouds: { c: passwordCloud() } });
     write(join(dir, 'secure.yaml'), { clouds: { c: { auth: { password: 'beside' } } } });
@@ -104,8 +104,8 @@ describe('secure.yaml', () => {
   });
 });
 
-describe('region selection', () => {
-  it('uses region-name, else region_name, else the first of regions:', () => {
+void describe('region selection', () => {
+  void it('uses region-name, else region_name, else the first of regions:', () => {
     write(join(L.cwd, 'clouds.yaml'), {
       clouds: {
         plain: passwordCloud({ region_name: 'R1' }),
@@ -121,7 +121,7 @@ describe('region selection', () => {
     assert.equal(load('multi', 'DFW').imageFormat, 'qcow2');
   });
 
-  it('rejects a region-name not in regions:, naming file, cloud and choices', () => {
+  void it('rejects a region-name not in regions:, naming file, cloud and choices', () => {
     const f = write(join(L.cwd, 'clouds.yaml'), { clouds: { multi: { ...passwordCloud(), regions: ['DFW', 'ORD'] } } });
     assert.throws(
       () => load('multi', 'IAD'),
@@ -130,8 +130,8 @@ describe('region selection', () => {
   });
 });
 
-describe('auth and options', () => {
-  it('password auth: strips /v3 from auth_url; defaults image_format qcow2, verify true, interface public', () => {
+void describe('auth and options', () => {
+  void it('password auth: strips /v3 from auth_url; defaults image_format qcow2, verify true, interface public', () => {
     write(join(L.cwd, 'clouds.yaml'), { clouds: { c: passwordCloud() } });
     const cfg = load('c');
     assert.equal(cfg.auth.type, 'password');
@@ -143,7 +143,7 @@ describe('auth and options', () => {
     assert.equal(cfg.private, false);
   });
 
-  it('domain_name fills user and project domains; cacert, verify, interface, private are read', () => {
+  void it('domain_name fills user and project domains; cacert, verify, interface, private are read', () => {
     const cloud = passwordCloud({ cacert: '/etc/ssl/ca.pem', verify: false, interface: 'internal', private: true, image_format: 'raw' });
     delete (cloud.auth as Record<string, unknown>).user_domain_name;
     delete (cloud.auth as Record<string, unknown>).project_domain_name;
@@ -159,7 +159,7 @@ describe('auth and options', () => {
     assert.equal(cfg.imageFormat, 'raw');
   });
 
-  it('v3applicationcredential: id + secret, no project needed', () => {
+  void it('v3applicationcredential: id + secret, no project needed', () => {
     write(join(L.cwd, 'clouds.yaml'), {
       clouds: {
         app: {
@@ -178,7 +178,7 @@ describe('auth and options', () => {
     assert.throws(() => load('bad'), /application_credential_id/);
   });
 
-  it('clear errors: unknown cloud lists the known ones; unsupported auth_type; missing auth_url; v2 identity', () => {
+  void it('clear errors: unknown cloud lists the known ones; unsupported auth_type; missing auth_url; v2 identity', () => {
     const f = write(join(L.cwd, 'clouds.yaml'), {
       clouds: {
         a: passwordCloud(),
@@ -193,7 +193,7 @@ describe('auth and options', () => {
     assert.throws(() => load('v2'), /Keystone v3 only/);
   });
 
-  it('never serialises or inspects the secret', () => {
+  void it('never serialises or inspects the secret', () => {
     write(join(L.cwd, 'clouds.yaml'), { clouds: { c: passwordCloud() } });
     const cfg = load('c');
     const json = JSON.stringify(cfg);

@@ -32,10 +32,10 @@ async function cirros(): Promise<string> {
   return found ? found.id : (await sim.admin.leakImage({ name: 'cirros' })).id;
 }
 
-describe('OpenStack provider on the simulator', () => {
+void describe('OpenStack provider on the simulator', () => {
   beforeEach(() => fixture().sim.admin.reset());
 
-  it('authenticates with a password and with an application credential (one token for all services)', async () => {
+  void it('authenticates with a password and with an application credential (one token for all services)', async () => {
     const { sim, cloudsFile, dir } = fixture();
     const p = fixture().provider();
     assert.ok((await p.listFlavors()).length > 0);
@@ -59,7 +59,7 @@ describe('OpenStack provider on the simulator', () => {
     await assert.rejects(bad.listFlavors(), (e: Error & { kind?: string }) => e.name === 'AuthenticationError' && e.kind === 'fatal' && !e.message.includes('wrong'));
   });
 
-  it('flavors, the flavor rule, availability zones', async () => {
+  void it('flavors, the flavor rule, availability zones', async () => {
     const p = fixture().provider();
     const flavors = await p.listFlavors();
     assert.ok(flavors.some((f) => f.name === 'm1.small' && f.ram === 2048));
@@ -70,7 +70,7 @@ describe('OpenStack provider on the simulator', () => {
     assert.deepEqual((await p.listAvailabilityZones()).sort(), ['az1', 'az2', 'nova']);
   });
 
-  it('quota: Nova limits (-1 = Infinity) and Cinder limits', async () => {
+  void it('quota: Nova limits (-1 = Infinity) and Cinder limits', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await sim.admin.setQuotas({ cores: -1 });
@@ -84,7 +84,7 @@ describe('OpenStack provider on the simulator', () => {
     await sim.admin.setQuotas({ cores: 20 });
   });
 
-  it('creates a server with Nodepool name, metadata and every option; it goes ACTIVE; then deletes it', async () => {
+  void it('creates a server with Nodepool name, metadata and every option; it goes ACTIVE; then deletes it', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await cirros();
@@ -128,7 +128,7 @@ describe('OpenStack provider on the simulator', () => {
     assert.equal(await p.getServer(created.id), null);
   });
 
-  it('boots from a cloud-image given by id, and from volume (bdm v2, delete_on_termination)', async () => {
+  void it('boots from a cloud-image given by id, and from volume (bdm v2, delete_on_termination)', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     const imageId = await cirros();
@@ -145,14 +145,14 @@ describe('OpenStack provider on the simulator', () => {
     await p.deleteServer(bfv.id);
   });
 
-  it('a missing cloud image is notFound; a bad AZ is fatal (400)', async () => {
+  void it('a missing cloud image is notFound; a bad AZ is fatal (400)', async () => {
     const p = fixture().provider();
     await cirros();
     await assert.rejects(p.createServer(request('0000000004', { image: { cloudImage: 'no-such-image' } })), { kind: 'notFound' });
     await assert.rejects(p.createServer(request('0000000004', { availabilityZone: 'nope' })), { kind: 'fatal', status: 400 });
   });
 
-  it('lists every page (servers_links) and keeps only this provider\'s servers', async () => {
+  void it('lists every page (servers_links) and keeps only this provider\'s servers', async () => {
     const { sim } = fixture();
     const p = fixture().provider({ pageSize: 2 });
     await cirros();
@@ -173,7 +173,7 @@ describe('OpenStack provider on the simulator', () => {
     for (const s of all) await p.deleteServer(s.id);
   });
 
-  it('an ERROR server with a quota fault maps to a quota error; another fault to fatal', async () => {
+  void it('an ERROR server with a quota fault maps to a quota error; another fault to fatal', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await cirros();
@@ -190,7 +190,7 @@ describe('OpenStack provider on the simulator', () => {
     await p.deleteServer(b.id);
   });
 
-  it('over quota at create is a quota error (403 "Quota exceeded")', async () => {
+  void it('over quota at create is a quota error (403 "Quota exceeded")', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await cirros();
@@ -206,7 +206,7 @@ describe('OpenStack provider on the simulator', () => {
     }
   });
 
-  it('floating IPs: create+attach (server shows it as public_v4), list, delete, delete unattached', async () => {
+  void it('floating IPs: create+attach (server shows it as public_v4), list, delete, delete unattached', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await cirros();
@@ -234,7 +234,7 @@ describe('OpenStack provider on the simulator', () => {
     await p.deleteServer(s.id);
   });
 
-  it('ports: list with a status filter, delete, 404 = gone', async () => {
+  void it('ports: list with a status filter, delete, 404 = gone', async () => {
     const { sim } = fixture();
     const p = fixture().provider({ pageSize: 2 });
     const down = await sim.admin.leakPort({ status: 'DOWN', device_owner: 'compute:nova' });
@@ -248,7 +248,7 @@ describe('OpenStack provider on the simulator', () => {
     assert.equal(await p.deletePort(down.id), false);
   });
 
-  it('images: list (paginated), get, find active by name, delete', async () => {
+  void it('images: list (paginated), get, find active by name, delete', async () => {
     const { sim } = fixture();
     const p = fixture().provider({ pageSize: 2 });
     for (let i = 0; i < 5; i++) await sim.admin.leakImage({ name: `img-${i}`, properties: { nodepool_build_id: String(i) } });
