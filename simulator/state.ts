@@ -233,10 +233,11 @@ export class Store {
     if (this.ownsImageDir) await fsp.rm(this.imageDir, { recursive: true, force: true });
   }
 
-  /** Back to a fresh start (keeps users and the image dir, drops every image file). */
+  /** Back to a fresh start; tokens stay valid (revokeTokens() drops them) so clients carry on. */
   reset(): void {
     for (const img of this.data.images) if (img.file) fs.rmSync(img.file, { force: true });
-    this.data = freshData(this.opts);
+    const tokens = this.data.tokens;
+    this.data = { ...freshData(this.opts), tokens };
     this.faults = [];
     this.serverRules = [];
     this.requests = {};
