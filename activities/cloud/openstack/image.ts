@@ -2,6 +2,8 @@
 // name and hashes; otherwise create (properties as strings, owner_specified.openstack.* hashes),
 // PUT the file streamed, poll until active ('killed' fails), and delete the image if any of that
 // fails so an upload never leaks a half-made image.
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { CloudTimeoutError, FatalCloudError, NotFoundError, RetryableCloudError } from '../errors';
 import { type CloudImage, type UploadImageRequest } from '../provider';
 import { type OpenStackContext } from './context';
@@ -76,6 +78,10 @@ const SHA256_KEY = 'owner_specified.openstack.sha256';
 
 export async function uploadImage(ctx: OpenStackContext, req: UploadImageRequest): Promise<CloudImage> {
   const deadline = Date.now() + (req.timeoutMs ?? 3600_000);
+  // A missing or unreadable local file will not get better by retrying.
+  await access(req.path, constants.R_OK).catch((e: Error) => {
+    throw new FatalCloudError(`image file ${req.path}: ${e.message}`, { cause: e });
+  });
   const sums = req.md5 && req.sha256 ? { md5: req.md5, sha256: req.sha256 } : await fileChecksums(req.path);
 
   const existing = (await listImages(ctx, { name: req.name })).find(
