@@ -162,6 +162,7 @@ async function upload(ctx: Ctx, img: SimImage): Promise<void> {
       img.updated_at = nowIso();
       store.changed();
     }
+    if (ctx.req.destroyed || ctx.res.destroyed) return; // the client went away: nobody to answer
     throw e;
   }
   if (!store.data.images.includes(img)) {

@@ -1,6 +1,6 @@
 // A started simulator per test file, and a tiny authenticated HTTP client for its APIs.
 import { after, before } from 'node:test';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator';
+import { AdminClient, startSimulator, type Credentials, type Simulator, type SimulatorOptions } from '../../simulator';
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -12,7 +12,10 @@ export interface Reply<T = Record<string, unknown>> {
 
 export class Api {
   token = '';
-  constructor(readonly sim: Simulator) {}
+  readonly admin: AdminClient;
+  constructor(readonly sim: { url: string; credentials: Credentials }) {
+    this.admin = new AdminClient(sim.url);
+  }
 
   async login(): Promise<string> {
     const c = this.sim.credentials;
@@ -64,7 +67,7 @@ export class Api {
 
   /** POST /servers with sensible defaults; returns the reply. */
   async createServer(fields: Record<string, unknown> = {}): Promise<Reply<{ server: { id: string } }>> {
-    const st = await this.sim.admin.state();
+    const st = await this.admin.state();
     const image = st.images.find((i) => i.status === 'active');
     return this.compute('POST', '/servers', {
       server: { name: 'np0000000001', flavorRef: '1', imageRef: image?.id ?? '', ...fields },
@@ -108,4 +111,39 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, ms = 5000)
     if (Date.now() > end) throw new Error('condition not met in time');
     await sleep(20);
   }
+}
+
+export interface ChildSimulator {
+  url: string;
+  port: number;
+  pid: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Runs `simulator/cli.ts` in its own process (so its memory and restarts can be observed). */
+export async function spawnSimulator(args: string[]): Promise<ChildSimulator> {
+  const { spawn } = await import('node:child_process');
+  const path = await import('node:path');
+  const cli = path.join(__dirname, '../../simulator/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`simulator exited: ${out}`);
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  }, 20_000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? 0,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
