@@ -71,7 +71,10 @@ export class ConfigSource {
         path: [],
         line: pos.line,
         col: pos.col,
-        message: duplicate ? 'duplicate key in a mapping; the last one wins' : `YAML syntax error: ${e.message}`,
+        // The parser's text can quote the source (alias or tag names), so not for the secure file.
+        message: duplicate
+          ? 'duplicate key in a mapping; the last one wins'
+          : `YAML syntax error: ${rules.wholeFile ? `${e.code} (details hidden: secure file)` : e.message}`,
       });
     }
     const fatal = this.issues.some((i) => i.severity === 'error');
