@@ -34,7 +34,7 @@ function byteSource(total: number, chunk = 1 << 20): { stream: () => Readable; m
   };
 }
 
-describe('glance', () => {
+void describe('glance', () => {
   const { sim, api } = useSimulator();
 
   beforeEach(async () => {
@@ -53,7 +53,7 @@ describe('glance', () => {
     } as RequestInit);
   }
 
-  it('creates a queued image with custom string properties; non-string properties are 400', async () => {
+  void it('creates a queued image with custom string properties; non-string properties are 400', async () => {
     const r = await create({ nodepool_build_id: '0000000001', 'owner_specified.openstack.md5': 'abc' });
     assert.equal(r.status, 201);
     assert.equal(r.body.status, 'queued');
@@ -68,7 +68,7 @@ describe('glance', () => {
     assert.equal((await create({ disk_format: 'floppy' })).status, 400);
   });
 
-  it('streams a 256 MiB chunked upload to disk: md5, sha512, size, saving -> active, bounded memory', async () => {
+  void it('streams a 256 MiB chunked upload to disk: md5, sha512, size, saving -> active, bounded memory', async () => {
     // The simulator runs in its own process so that its peak RSS (VmHWM) measures the server alone.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-upload-'));
     const child = await spawnSimulator(['--port', '0', '--clouds-yaml', path.join(dir, 'clouds.yaml'), '--state-file', path.join(dir, 'state.json')]);
@@ -105,7 +105,7 @@ describe('glance', () => {
     }
   });
 
-  it('shows saving while the upload is in flight; a second upload is 409; wrong content type 415', async () => {
+  void it('shows saving while the upload is in flight; a second upload is 409; wrong content type 415', async () => {
     const id = (await create()).body.id;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -127,7 +127,7 @@ describe('glance', () => {
     assert.equal((await put('00000000-0000-0000-0000-000000000000', Buffer.from('x'))).status, 404);
   });
 
-  it('an aborted upload leaves the image queued with no data', async () => {
+  void it('an aborted upload leaves the image queued with no data', async () => {
     const id = (await create()).body.id;
     const ac = new AbortController();
     const body = Readable.from((async function* () {
@@ -152,7 +152,7 @@ describe('glance', () => {
     assert.equal(img.size, null);
   });
 
-  it('lists newest first with filters (name, status, custom property) and next links', async () => {
+  void it('lists newest first with filters (name, status, custom property) and next links', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await create({ name: `img-${i}`, nodepool_build_id: String(i % 2) })).body.id);
     const list = async (qs: string) => (await api().image<{ images: Image[]; next?: string }>('GET', `/images${qs}`)).body;
@@ -179,7 +179,7 @@ describe('glance', () => {
     assert.match(bad.text, /^400 Bad Request\n\n/);
   });
 
-  it('patches name and properties; deletes (404 after, 403 when protected)', async () => {
+  void it('patches name and properties; deletes (404 after, 403 when protected)', async () => {
     const id = (await create({ foo: 'bar' })).body.id;
     const patch = (ops: unknown) => api().image<Image>('PATCH', `/images/${id}`, JSON.stringify(ops), { 'Content-Type': 'application/openstack-images-v2.1-json-patch' });
     const r = await patch([{ op: 'replace', path: '/name', value: 'renamed' }, { op: 'add', path: '/x', value: 'y' }, { op: 'remove', path: '/foo' }]);
@@ -197,7 +197,7 @@ describe('glance', () => {
     assert.equal(gone.text, `404 Not Found\n\nNo image found with ID ${id}\n\n   `);
   });
 
-  it('answers version discovery like Glance (300 on the root, 200 on /versions)', async () => {
+  void it('answers version discovery like Glance (300 on the root, 200 on /versions)', async () => {
     const root = await api().raw<{ versions: { id: string; status: string }[] }>('GET', '/image/');
     assert.equal(root.status, 300);
     assert.ok(root.body.versions.some((v) => v.status === 'CURRENT'));

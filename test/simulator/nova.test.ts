@@ -6,7 +6,7 @@ import { sleep, useSimulator, waitFor } from './helpers';
 
 type Server = { id: string; name: string; status: string; fault?: { message: string }; [k: string]: unknown };
 
-describe('nova', () => {
+void describe('nova', () => {
   const { sim, api } = useSimulator();
 
   beforeEach(async () => {
@@ -18,7 +18,7 @@ describe('nova', () => {
 
   const getServer = (id: string) => api().compute<{ server: Server }>('GET', `/servers/${id}`);
 
-  it('creates a server: 202 + Location, BUILD then ACTIVE after the boot delay, with a compute port', async () => {
+  void it('creates a server: 202 + Location, BUILD then ACTIVE after the boot delay, with a compute port', async () => {
     await sim().admin.setBootDelay(300);
     const r = await api().createServer({ metadata: { nodepool_node_id: '0000000001' } });
     assert.equal(r.status, 202);
@@ -43,7 +43,7 @@ describe('nova', () => {
     assert.equal(ports[0]?.status, 'ACTIVE');
   });
 
-  it('deletes asynchronously: 204, visible with task_state deleting, then 404 and gone from lists', async () => {
+  void it('deletes asynchronously: 204, visible with task_state deleting, then 404 and gone from lists', async () => {
     await sim().admin.setDeleteDelay(300);
     const id = (await api().createServer()).body.server.id;
     assert.equal((await api().compute('DELETE', `/servers/${id}`)).status, 204);
@@ -57,7 +57,7 @@ describe('nova', () => {
     assert.equal((await api().compute('DELETE', `/servers/${id}`)).status, 404);
   });
 
-  it('lists newest first and pages with limit/marker and servers_links; unknown marker is 400', async () => {
+  void it('lists newest first and pages with limit/marker and servers_links; unknown marker is 400', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await api().createServer({ name: `np000000000${i}` })).body.server.id);
     const all = (await api().compute<{ servers: Server[] }>('GET', '/servers/detail')).body;
@@ -90,7 +90,7 @@ describe('nova', () => {
     assert.deepEqual(after.body.servers.map((s) => s.id), all.servers.slice(2).map((s) => s.id));
   });
 
-  it('filters by name regex and status', async () => {
+  void it('filters by name regex and status', async () => {
     await api().createServer({ name: 'np0000000001' });
     await api().createServer({ name: 'other' });
     await sim().admin.addServerRule({ nameRegex: '^stuck', outcome: 'stuck-build' });
@@ -106,7 +106,7 @@ describe('nova', () => {
     assert.deepEqual(Object.keys(brief[0] ?? {}).sort(), ['id', 'links', 'name']);
   });
 
-  it('server rules: ERROR with fault.message, stuck in BUILD', async () => {
+  void it('server rules: ERROR with fault.message, stuck in BUILD', async () => {
     await sim().admin.addServerRule({ nameRegex: 'bad', outcome: 'error', faultMessage: 'Exceeded maximum number of retries. Exceeds quota' });
     const bad = (await api().createServer({ name: 'bad-1' })).body.server.id;
     const good = (await api().createServer({ name: 'bad-2' })).body.server.id; // rule was for one server only
@@ -119,7 +119,7 @@ describe('nova', () => {
     await waitFor(async () => ((await getServer(good)).body.server.status === 'ACTIVE' ? true : undefined));
   });
 
-  it('enforces quotas with Nova’s 403 text for instances, cores and ram', async () => {
+  void it('enforces quotas with Nova’s 403 text for instances, cores and ram', async () => {
     await sim().admin.setQuotas({ instances: 2, cores: 20, ram: 51200 });
     await api().createServer();
     await api().createServer();
@@ -143,7 +143,7 @@ describe('nova', () => {
     assert.equal(limits.maxTotalInstances, -1);
   });
 
-  it('validates create requests like Nova (400s)', async () => {
+  void it('validates create requests like Nova (400s)', async () => {
     const msg = async (fields: Record<string, unknown>) => {
       const r = await api().createServer(fields);
       assert.equal(r.status, 400, JSON.stringify(r.body));
@@ -162,7 +162,7 @@ describe('nova', () => {
     assert.equal(s.config_drive, 'True');
   });
 
-  it('server metadata GET/PUT/POST and per-key calls', async () => {
+  void it('server metadata GET/PUT/POST and per-key calls', async () => {
     const id = (await api().createServer({ metadata: { a: '1' } })).body.server.id;
     assert.equal((await api().compute('POST', `/servers/${id}/metadata`, { metadata: { b: '2' } })).status, 409); // still BUILD
     await waitFor(async () => ((await getServer(id)).body.server.status === 'ACTIVE' ? true : undefined));
@@ -174,7 +174,7 @@ describe('nova', () => {
     assert.equal((await api().compute('GET', `/servers/${id}/metadata/c`)).status, 404);
   });
 
-  it('os-getConsoleOutput returns the tail of the log', async () => {
+  void it('os-getConsoleOutput returns the tail of the log', async () => {
     const id = (await api().createServer()).body.server.id;
     assert.equal((await api().compute('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': {} })).status, 409);
     await waitFor(async () => ((await getServer(id)).body.server.status === 'ACTIVE' ? true : undefined));
@@ -185,7 +185,7 @@ describe('nova', () => {
     assert.equal((await api().compute('POST', `/servers/${id}/action`, { frobnicate: {} })).status, 400);
   });
 
-  it('echoes microversions, embeds the flavor from 2.47, refuses versions beyond the maximum', async () => {
+  void it('echoes microversions, embeds the flavor from 2.47, refuses versions beyond the maximum', async () => {
     const id = (await api().createServer()).body.server.id;
     const old = await api().compute<{ server: Server }>('GET', `/servers/${id}`);
     assert.equal(old.headers.get('openstack-api-version'), 'compute 2.1');
@@ -202,7 +202,7 @@ describe('nova', () => {
     assert.equal(r.status, 400);
   });
 
-  it('serves version documents, flavors, availability zones', async () => {
+  void it('serves version documents, flavors, availability zones', async () => {
     const root = await api().raw<{ versions: { id: string; version: string }[] }>('GET', '/compute/');
     assert.equal(root.status, 200);
     assert.ok(root.body.versions.some((x) => x.id === 'v2.1' && x.version === '2.95'));

@@ -14,7 +14,7 @@ import { startSimulator, writeCloudsYaml, type Simulator } from '../../simulator
 const OPENSTACK = '/usr/bin/openstack';
 const run = promisify(execFile);
 
-describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK) && `${OPENSTACK} not installed` }, () => {
+void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK) && `${OPENSTACK} not installed` }, () => {
   let sim: Simulator;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -50,7 +50,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('token issue', async () => {
+  void it('token issue', async () => {
     const t = await osc<{ id: string; project_id: string; user_id: string; expires: string }>('token', 'issue');
     assert.equal(t.project_id, sim.credentials.projectId);
     assert.ok(t.id.length > 20);
@@ -58,7 +58,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.ok((await sim.admin.state()).tokens >= 1);
   });
 
-  it('flavor list', async () => {
+  void it('flavor list', async () => {
     const flavors = await osc<{ ID: string; Name: string; RAM: number; VCPUs: number }[]>('flavor', 'list');
     const held = (await sim.admin.state()).flavors;
     assert.deepEqual(
@@ -71,7 +71,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
   let imageId = '';
   const imageBytes = crypto.randomBytes(3 * 1024 * 1024 + 17);
 
-  it('image create --file streams the upload and records md5 and sha512', async () => {
+  void it('image create --file streams the upload and records md5 and sha512', async () => {
     const file = path.join(dir, 'disk.qcow2');
     fs.writeFileSync(file, imageBytes);
     const img = await osc<{ id: string; name: string; disk_format: string }>(
@@ -90,7 +90,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.ok(held.file && fs.readFileSync(held.file).equals(imageBytes), 'bytes on disk are the uploaded bytes');
   });
 
-  it('image list and image show', async () => {
+  void it('image list and image show', async () => {
     const list = await osc<{ ID: string; Name: string; Status: string }[]>('image', 'list');
     const held = (await sim.admin.state()).images;
     assert.deepEqual(list.map((i) => [i.ID, i.Name, i.Status]), held.map((i) => [i.id, i.name, i.status]));
@@ -102,7 +102,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
 
   let serverId = '';
 
-  it('server create --wait goes BUILD -> ACTIVE with an address on the private network', async () => {
+  void it('server create --wait goes BUILD -> ACTIVE with an address on the private network', async () => {
     const s = await osc<{ id: string; status: string; name: string; flavor: string; addresses: Record<string, string[]> }>(
       'server', 'create', '--flavor', 'm1.small', '--image', 'cli-image', '--network', 'private',
       '--property', 'nodepool_node_id=0000000042', '--wait', 'np0000000042',
@@ -121,7 +121,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.deepEqual(st.usage, { instances: 1, cores: 1, ram: 2048, floatingIps: 0 });
   });
 
-  it('server show', async () => {
+  void it('server show', async () => {
     const s = await osc<Record<string, unknown>>('server', 'show', serverId);
     const held = (await sim.admin.state()).servers.find((x) => x.id === serverId);
     assert.ok(held);
@@ -134,7 +134,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.deepEqual(s.properties, held.metadata);
   });
 
-  it('server set --property', async () => {
+  void it('server set --property', async () => {
     await osRaw('server', 'set', '--property', 'k=v', '--property', 'groups=p1,img,label', serverId);
     const held = (await sim.admin.state()).servers.find((x) => x.id === serverId);
     assert.deepEqual(held?.metadata, { nodepool_node_id: '0000000042', k: 'v', groups: 'p1,img,label' });
@@ -142,13 +142,13 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.deepEqual(s.properties, held?.metadata);
   });
 
-  it('server list with a name filter', async () => {
+  void it('server list with a name filter', async () => {
     const list = await osc<{ ID: string; Name: string; Status: string }[]>('server', 'list', '--name', '^np00000000');
     assert.deepEqual(list.map((s) => [s.ID, s.Name, s.Status]), [[serverId, 'np0000000042', 'ACTIVE']]);
     assert.deepEqual(await osc('server', 'list', '--name', '^nomatch'), []);
   });
 
-  it('port list (all, and filtered by server and device owner)', async () => {
+  void it('port list (all, and filtered by server and device owner)', async () => {
     const st = await sim.admin.state();
     const all = await osc<{ ID: string; Status: string }[]>('port', 'list');
     assert.deepEqual(all.map((p) => p.ID).sort(), st.ports.map((p) => p.id).sort());
@@ -162,7 +162,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
 
   let fipId = '';
 
-  it('floating ip create, set --port, list', async () => {
+  void it('floating ip create, set --port, list', async () => {
     const created = await osc<{ id: string; floating_ip_address: string; status: string }>('floating', 'ip', 'create', 'public');
     fipId = created.id;
     assert.equal(created.status, 'DOWN');
@@ -182,7 +182,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.deepEqual(s.addresses.private, [port.fixed_ips[0]?.ip_address, created.floating_ip_address]);
   });
 
-  it('network list and network show', async () => {
+  void it('network list and network show', async () => {
     const list = await osc<{ ID: string; Name: string; Subnets: string[] }[]>('network', 'list');
     const held = (await sim.admin.state()).networks;
     assert.deepEqual(
@@ -194,14 +194,14 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.equal(pub.id, held.find((n) => n.name === 'public')?.id);
   });
 
-  it('availability zone list --compute', async () => {
+  void it('availability zone list --compute', async () => {
     const zones = await osc<{ 'Zone Name': string; 'Zone Status': string }[]>('availability', 'zone', 'list', '--compute');
     const held = (await sim.admin.state()).availabilityZones;
     assert.deepEqual(zones.map((z) => z['Zone Name']), held);
     assert.ok(zones.every((z) => z['Zone Status'] === 'available'));
   });
 
-  it('limits show --absolute reflects quota and usage', async () => {
+  void it('limits show --absolute reflects quota and usage', async () => {
     const rows = await osc<{ Name: string; Value: number }[]>('limits', 'show', '--absolute');
     const v = Object.fromEntries(rows.map((r) => [r.Name, r.Value]));
     const st = await sim.admin.state();
@@ -210,7 +210,7 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.equal(v.totalRAMUsed, 2048);
   });
 
-  it('server delete --wait removes the server, its port, and frees the floating IP', async () => {
+  void it('server delete --wait removes the server, its port, and frees the floating IP', async () => {
     await osRaw('server', 'delete', '--wait', serverId);
     const st = await sim.admin.state();
     assert.equal(st.servers.length, 0);
@@ -221,14 +221,14 @@ describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPENSTACK
     assert.equal((await sim.admin.state()).floatingIps.length, 0);
   });
 
-  it('image delete', async () => {
+  void it('image delete', async () => {
     const file = (await sim.admin.state()).images[0]?.file;
     await osRaw('image', 'delete', imageId);
     assert.equal((await sim.admin.state()).images.length, 0);
     assert.ok(file && !fs.existsSync(file), 'image file removed from disk');
   });
 
-  it('a revoked token is refused; the CLI gets a new one with its password', async () => {
+  void it('a revoked token is refused; the CLI gets a new one with its password', async () => {
     const { id } = await osc<{ id: string }>('token', 'issue');
     await sim.admin.revokeTokens();
     assert.equal((await sim.admin.state()).tokens, 0);
