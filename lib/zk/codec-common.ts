@@ -1,6 +1,6 @@
 // Helpers shared by the codecs: read a Python-written document field by field (typed fields via
 // JSON.parse, the rest kept raw) and write one in Nodepool's key order.
-import { parseRawObject, pyDumps, PyFloat, RawJson, type Json } from './json';
+import { parseRawObject, pyDumps, PyFloat, type RawJson, type Json } from './json';
 import { type ExtraFields } from '../model/common';
 
 /** Thrown when a znode holds something Nodepool itself would refuse to load. */

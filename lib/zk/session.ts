@@ -137,7 +137,8 @@ export class ZkSession extends EventEmitter {
   private client!: zk.Client;
   private generation = 0;
   private _state: SessionState = 'connecting';
-  private disconnectedAt = 0;
+  /** Last time the server answered us: it expires the session sessionTimeout after that. */
+  private lastHeardAt = 0;
   private connectingSince = 0;
   private watchdogTimer?: NodeJS.Timeout;
   private pingOutstandingSince = 0;
@@ -260,6 +261,7 @@ export class ZkSession extends EventEmitter {
 
   private onConnected(): void {
     this.pingOutstandingSince = 0;
+    this.lastHeardAt = Date.now();
     const prev = this._state;
     if (prev === 'suspended') {
       this.logger.info('ZooKeeper connection resumed (same session)');
@@ -290,7 +292,6 @@ export class ZkSession extends EventEmitter {
 
   private onDisconnected(): void {
     if (this.closing || this._state === 'lost' || this._state === 'suspended') return;
-    this.disconnectedAt = Date.now();
     this.logger.warn('ZooKeeper connection lost; locks suspended');
     this.setState('suspended');
     this.emit('suspended');
@@ -342,13 +343,15 @@ export class ZkSession extends EventEmitter {
         } else if (!this.pingOutstandingSince) {
           const gen = this.generation;
           this.pingOutstandingSince = now;
-          this.client.exists('/', undefined, () => {
-            if (gen === this.generation) this.pingOutstandingSince = 0;
+          this.client.exists('/', undefined, (err) => {
+            if (gen !== this.generation || err) return;
+            this.pingOutstandingSince = 0;
+            this.lastHeardAt = Date.now();
           });
         }
-      } else if (this._state === 'suspended' && now - this.disconnectedAt > timeout) {
+      } else if (this._state === 'suspended' && now - this.lastHeardAt > timeout) {
         // The server has expired us by now (or will when it sees us): act like kazoo's LOST.
-        this.onExpired(`disconnected for more than the session timeout (${timeout} ms)`);
+        this.onExpired(`no answer from ZooKeeper for more than the session timeout (${timeout} ms)`);
       } else if (cmState === CONNECTING && now - this.connectingSince > Math.max(timeout / 2, 1000)) {
         // TCP connected but no handshake answer (frozen server): the client would wait forever.
         this.connectingSince = now;

@@ -13,7 +13,7 @@ import * as S from './samples';
 
 const enc = (b: Buffer) => b.toString('utf8');
 
-test('Zmod request: requestor_data big integers survive decode → encode byte for byte', () => {
+void test('Zmod request: requestor_data big integers survive decode → encode byte for byte', () => {
   const r = decodeRequest('200-0000000042', S.ZMOD_REQUEST);
   assert.equal(r.state, 'requested');
   assert.deepEqual(r.node_types, ['ubuntu-jammy']);
@@ -36,7 +36,7 @@ test('Zmod request: requestor_data big integers survive decode → encode byte f
   assert.equal(again.created_time, 1726500000.13);
 });
 
-test('Z19 request: defaults as NP24 updateFromDict, keys Zmod needs are written', () => {
+void test('Z19 request: defaults as NP24 updateFromDict, keys Zmod needs are written', () => {
   const r = decodeRequest('100-0000000001', S.Z19_REQUEST);
   assert.equal(r.relative_priority, 2);
   assert.equal(r.requestor_data, null);
@@ -50,7 +50,7 @@ test('Z19 request: defaults as NP24 updateFromDict, keys Zmod needs are written'
   );
 });
 
-test('unknown request keys are kept (after Nodepool keys) with their exact text', () => {
+void test('unknown request keys are kept (after Nodepool keys) with their exact text', () => {
   const doc = S.ZMOD_REQUEST.replace(/}$/, ', "future_field": {"n": 123456789012345678901234567890, "s": "\\u00e9"}}');
   const r = decodeRequest('200-0000000043', doc);
   assert.equal(r.extra.get('future_field')?.text, '{"n": 123456789012345678901234567890, "s": "\\u00e9"}');
@@ -58,13 +58,13 @@ test('unknown request keys are kept (after Nodepool keys) with their exact text'
   assert.ok(out.endsWith('"tenant_name": "example", "future_field": {"n": 123456789012345678901234567890, "s": "\\u00e9"}}'), out);
 });
 
-test('invalid state is refused like Python BaseModel.state', () => {
+void test('invalid state is refused like Python BaseModel.state', () => {
   assert.throws(() => decodeRequest('100-0000000001', '{"state": "bogus", "state_time": 1}'), ZkDataError);
   assert.throws(() => decodeNode('0000000001', '{"state": "zombie", "state_time": 1}'), ZkDataError);
   assert.throws(() => decodeNode('0000000001', 'not json'), ZkDataError);
 });
 
-test('node init and ready samples round-trip byte-exact (NP24 toDict order)', () => {
+void test('node init and ready samples round-trip byte-exact (NP24 toDict order)', () => {
   for (const doc of [S.NODE_INIT, S.NODE_READY]) {
     const n = decodeNode('0000000123', doc);
     assert.equal(enc(encodeNode(n)), doc);
@@ -76,7 +76,7 @@ test('node init and ready samples round-trip byte-exact (NP24 toDict order)', ()
   assert.equal(n.connection_port, 22);
 });
 
-test('node written back by Zmod (user_data, id) round-trips; reserved keys are refused', () => {
+void test('node written back by Zmod (user_data, id) round-trips; reserved keys are refused', () => {
   const n = decodeNode('0000000123', S.NODE_IN_USE_ZMOD);
   assert.equal(n.state, 'in-use');
   assert.equal(n.extra.get('id')?.text, '"0000000123"');
@@ -85,7 +85,7 @@ test('node written back by Zmod (user_data, id) round-trips; reserved keys are r
   assert.throws(() => encodeNode(n), ZkDataError);
 });
 
-test('node reader defaults: ssh_port fallback, bare-string type, username zuul, hold_expiration int', () => {
+void test('node reader defaults: ssh_port fallback, bare-string type, username zuul, hold_expiration int', () => {
   const n = decodeNode('0000000001', '{"state": "hold", "state_time": 5, "type": "centos-7", "ssh_port": 2222, "hold_expiration": "3600"}');
   assert.deepEqual(n.type, ['centos-7']);
   assert.equal(n.connection_port, 2222);
@@ -96,7 +96,7 @@ test('node reader defaults: ssh_port fallback, bare-string type, username zuul, 
   assert.ok(out.includes('"connection_port": 2222, "ssh_port": 2222'));
 });
 
-test('image build and upload samples round-trip; NP24 omits builder/formats when empty', () => {
+void test('image build and upload samples round-trip; NP24 omits builder/formats when empty', () => {
   const b = decodeBuild('ubuntu-jammy', '4b1f0c9e2d7a4e6f9a8b7c6d5e4f3a2b', S.BUILD_READY);
   assert.deepEqual(b.formats, ['qcow2', 'raw', 'vhd']);
   assert.equal(enc(encodeBuild(b)), S.BUILD_READY);
@@ -112,7 +112,7 @@ test('image build and upload samples round-trip; NP24 omits builder/formats when
   assert.equal(decodeBuild('x', '0000000001', '{"state": "ready", "state_time": 1}').python_path, '/usr/bin/python2');
 });
 
-test('components (sort_keys) and NP19 launcher registrations round-trip byte-exact', () => {
+void test('components (sort_keys) and NP19 launcher registrations round-trip byte-exact', () => {
   const p = decodeComponent('/nodepool/components/pool/nl010000000000', S.POOL_COMPONENT);
   assert.equal(p.kind, 'pool');
   assert.equal(enc(encodeComponent(p)), S.POOL_COMPONENT);
@@ -122,12 +122,12 @@ test('components (sort_keys) and NP19 launcher registrations round-trip byte-exa
   assert.equal(enc(encodeLauncher(old)), S.NP19_LAUNCHER);
 });
 
-test('pyDumps writes like json.dumps (ensure_ascii, float exponents, separators)', () => {
+void test('pyDumps writes like json.dumps (ensure_ascii, float exponents, separators)', () => {
   assert.equal(pyDumps({ a: 'é', b: [1, 2.5, null, true], c: new PyFloat(3), d: 1e-7 }), '{"a": "\\u00e9", "b": [1, 2.5, null, true], "c": 3.0, "d": 1e-07}');
   assert.equal(pyDumps({ b: 1, a: 2 }, true), '{"a": 2, "b": 1}');
 });
 
-test('requests sort like Nodepool: priority text, relative_priority, sequence', () => {
+void test('requests sort like Nodepool: priority text, relative_priority, sequence', () => {
   const rs = [
     { id: '200-0000000001', relative_priority: 0 },
     { id: '100-0000000009', relative_priority: 1 },

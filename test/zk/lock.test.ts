@@ -23,7 +23,7 @@ after(async () => {
   await b?.close();
 });
 
-test('contender is <uuid4 hex>__lock__<seq10>, ephemeral, carries the identifier; parent stays', async () => {
+void test('contender is <uuid4 hex>__lock__<seq10>, ephemeral, carries the identifier; parent stays', async () => {
   const lock = new ZkLock(a, '/nodepool/nodes/0000000001/lock', 'js-launcher');
   assert.equal(await lock.acquire({ blocking: false }), true);
   assert.match(lock.node ?? '', /^[0-9a-f]{32}__lock__0000000000$/);
@@ -38,7 +38,7 @@ test('contender is <uuid4 hex>__lock__<seq10>, ephemeral, carries the identifier
   assert.ok(await a.exists(lock.path), 'lock parent is never deleted on release');
 });
 
-test('non-blocking fails while held; blocking waits for the predecessor; timeout gives up cleanly', async () => {
+void test('non-blocking fails while held; blocking waits for the predecessor; timeout gives up cleanly', async () => {
   const path = '/nodepool/requests-lock/100-0000000001';
   const l1 = new ZkLock(a, path);
   const l2 = new ZkLock(b, path);
@@ -55,7 +55,7 @@ test('non-blocking fails while held; blocking waits for the predecessor; timeout
   await l2.release();
 });
 
-test('force-unlock deletes the lowest contender (NP24 forceUnlockNode)', async () => {
+void test('force-unlock deletes the lowest contender (NP24 forceUnlockNode)', async () => {
   const path = '/nodepool/nodes/0000000002/lock';
   const l1 = new ZkLock(a, path);
   await l1.acquire();
@@ -64,7 +64,7 @@ test('force-unlock deletes the lowest contender (NP24 forceUnlockNode)', async (
 });
 
 for (const python of [PYTHON, '/usr/bin/python3']) {
-  test(`interop with kazoo (${python})`, async () => {
+  void test(`interop with kazoo (${python})`, async () => {
     const kz = new PyHelper(join(__dirname, 'kazoo_lock.py'), [zk().connectString], python);
     try {
       await kz.next();
