@@ -84,6 +84,19 @@ void describe('OpenStack provider on the simulator', () => {
     await sim.admin.setQuotas({ cores: 20 });
   });
 
+  void it('quota without a volume service in the catalog: no volume quota, no Cinder call', async () => {
+    const { sim } = fixture();
+    const p = fixture().provider();
+    await p.listFlavors();
+    // Stand-in for a catalog without Cinder: the session found no volume endpoint.
+    (p.session as unknown as { endpoints: Map<string, string | null> }).endpoints.set('volume', null);
+    const q = await p.getQuota();
+    assert.equal(q.volumes, undefined);
+    assert.equal(q.volumeGb, undefined);
+    assert.equal(q.instances.max, 10);
+    assert.ok(!Object.keys((await sim.admin.state()).requests).some((k) => k.includes('volume')));
+  });
+
   void it('creates a server with Nodepool name, metadata and every option; it goes ACTIVE; then deletes it', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
@@ -95,6 +108,7 @@ void describe('OpenStack provider on the simulator', () => {
         userdata: '#cloud-config\nhostname: x\n',
         configDrive: true,
         securityGroups: ['default'],
+        keyName: 'nodepool-key',
         instanceProperties: { foo: 'bar' },
       }),
     );
@@ -119,6 +133,7 @@ void describe('OpenStack provider on the simulator', () => {
     assert.equal(simServer?.userData, Buffer.from('#cloud-config\nhostname: x\n').toString('base64'));
     assert.equal(simServer?.configDrive, true);
     assert.deepEqual(simServer?.securityGroups, ['default']);
+    assert.equal(simServer?.keyName, 'nodepool-key');
 
     assert.match(await p.getConsoleLog(created.id), /./s);
 
