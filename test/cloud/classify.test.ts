@@ -2,6 +2,7 @@
 // extraction, Nodepool's flavor rule and server metadata.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type ApplicationFailure } from '@temporalio/common';
 import { CloudTimeoutError, FatalCloudError, NotFoundError, QuotaExceededError, RetryableCloudError } from '../../activities/cloud/errors';
 import { serverAddresses } from '../../activities/cloud/openstack/addresses';
 import { errorMessage, httpError, parseRetryAfter, transportError } from '../../activities/cloud/openstack/errors';
@@ -178,16 +179,15 @@ void describe('server name and metadata', () => {
 void describe('Temporal mapping', () => {
   void it('retryable stays retryable (with Retry-After as the next delay); quota/notFound/fatal are non-retryable by type', async () => {
     const { toApplicationFailure } = await import('../../activities/cloud/failure');
-    const { ApplicationFailure } = await import('@temporalio/common');
-    const r = toApplicationFailure(httpError(429, '', { ...d, retryAfter: 4 })) as InstanceType<typeof ApplicationFailure>;
+    const r = toApplicationFailure(httpError(429, '', { ...d, retryAfter: 4 })) as ApplicationFailure;
     assert.equal(r.type, 'RetryableCloudError');
     assert.equal(r.nonRetryable, false);
     assert.equal(r.nextRetryDelay, '4s');
-    const q = toApplicationFailure(httpError(403, { forbidden: { message: 'Quota exceeded for cores' } }, d)) as InstanceType<typeof ApplicationFailure>;
+    const q = toApplicationFailure(httpError(403, { forbidden: { message: 'Quota exceeded for cores' } }, d)) as ApplicationFailure;
     assert.equal(q.type, 'QuotaExceededError');
     assert.equal(q.nonRetryable, true);
     assert.deepEqual(q.details, [{ kind: 'quota', status: 403, code: null }]);
-    assert.equal((toApplicationFailure(httpError(404, '', d)) as InstanceType<typeof ApplicationFailure>).type, 'NotFoundError');
+    assert.equal((toApplicationFailure(httpError(404, '', d)) as ApplicationFailure).type, 'NotFoundError');
     const plain = new Error('x');
     assert.equal(toApplicationFailure(plain), plain);
   });
