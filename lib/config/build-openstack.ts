@@ -1,6 +1,6 @@
 // Raw OpenStack provider → model, with the defaults from nodepool/driver/openstack/config.py.
 import { type RawOpenStackPool, type RawOpenStackProvider } from './schema';
-import { effectivePriority, limit } from './build-common';
+import { commonProviderFields, effectivePriority, limit } from './build-common';
 import { type DiskImage, type OpenStackPool, type OpenStackProvider, type ProviderCloudImage, type ProviderDiskImage } from './types';
 
 /** connection-port default by connection-type (OpenStack only; static always uses 22). */
@@ -45,11 +45,9 @@ export function buildOpenStackProvider(raw: RawOpenStackProvider, diskimages: Re
   for (const pool of raw.pools ?? []) pools[pool.name] = buildPool(pool, raw.priority);
 
   return {
-    name: raw.name,
+    ...commonProviderFields(raw),
     driver: 'openstack',
     supported: true,
-    maxConcurrency: raw['max-concurrency'] ?? -1,
-    priority: raw.priority ?? null,
     cloud: raw.cloud,
     regionName: raw['region-name'] ?? null,
     bootTimeout: raw['boot-timeout'] ?? 60,

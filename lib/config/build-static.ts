@@ -1,5 +1,5 @@
 // Raw static provider → model, with the defaults from nodepool/driver/static/config.py.
-import { effectivePriority, limit } from './build-common';
+import { commonProviderFields, effectivePriority, limit } from './build-common';
 import { type RawStaticNode, type RawStaticProvider } from './schema';
 import { type StaticNode, type StaticPool, type StaticProvider } from './types';
 
@@ -40,11 +40,9 @@ export function buildStaticProvider(raw: RawStaticProvider): StaticProvider {
     };
   }
   return {
-    name: raw.name,
+    ...commonProviderFields(raw),
     driver: 'static',
     supported: true,
-    maxConcurrency: raw['max-concurrency'] ?? -1,
-    priority: raw.priority ?? null,
     pools,
   };
 }

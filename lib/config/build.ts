@@ -1,5 +1,6 @@
 // Validated raw config (+ secure file) → the normalised NodepoolConfig, applying Nodepool's code
 // defaults (config.py loadConfig and the driver configs).
+import { commonProviderFields } from './build-common';
 import { buildOpenStackProvider } from './build-openstack';
 import { buildStaticProvider } from './build-static';
 import { resolveDiskImages } from './inherit';
@@ -46,11 +47,9 @@ function buildProvider(p: RawProvider, diskimages: ReturnType<typeof resolveDisk
   if (p.driver === 'openstack') return buildOpenStackProvider(p.raw, diskimages);
   if (p.driver === 'static') return buildStaticProvider(p.raw);
   return {
-    name: p.raw.name,
+    ...commonProviderFields(p.raw),
     driver: p.driver,
     supported: false,
-    maxConcurrency: p.raw['max-concurrency'] ?? -1,
-    priority: p.raw.priority ?? null,
     raw: { ...p.raw },
   };
 }

@@ -19,6 +19,7 @@ function fresh(name: string): Resolved {
     elements: [],
     release: '',
     envVars: {},
+    secureEnvVarNames: [],
     formats: [],
     keepFormats: [],
     deleteAfterUpload: false,

@@ -36,6 +36,7 @@ export function applySecureEnvVars(config: NodepoolConfig, secure: RawSecureFile
       return;
     }
     Object.assign(target.envVars, d['env-vars']);
+    target.secureEnvVarNames = [...new Set([...target.secureEnvVarNames, ...Object.keys(d['env-vars'])])];
   });
   return issues;
 }

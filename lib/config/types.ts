@@ -45,6 +45,8 @@ export interface DiskImage {
   release: string;
   /** Main file env-vars merged with the secure file's. Values are secrets: never log them. */
   envVars: Record<string, string>;
+  /** Names (never values) of the env-vars that came from the secure file. */
+  secureEnvVarNames: string[];
   /** Extra DIB output formats from the config (sorted); provider formats come from clouds.yaml. */
   formats: string[];
   keepFormats: string[];

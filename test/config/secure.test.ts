@@ -12,6 +12,7 @@ void test('secure file: ZooKeeper servers replace the main list, TLS comes from 
   assert.equal(config.zookeeperHosts, 'secret-zk.internal:2281/np');
   assert.equal(config.zookeeperTls?.key, '/etc/nodepool/secure/key.pem');
   assert.deepEqual(config.diskimages['fake-image']?.envVars, { TMPDIR: '/opt/dib_tmp', REG_PASSWORD: 's3cr3t-registry-pw' });
+  assert.deepEqual(config.diskimages['fake-image']?.secureEnvVarNames, ['REG_PASSWORD']);
   assert.deepEqual(Object.keys(mtimes).sort(), [MAIN, fixture('secure', 'secure.yaml')].sort());
 });
 
