@@ -2,7 +2,7 @@
 // etc/elements/nodepool-minimal, bookworm, qcow2. Minutes long and needs root, loop devices and
 // the machine's Debian mirror, so it runs only with NODEPOOL_REAL_DIB=1 (install: tools/setup-dib).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
@@ -94,6 +94,25 @@ void test('a real debian-minimal + nodepool-minimal qcow2 builds through the act
   assert.match(logText, /Build completed successfully/);
   assert.match(logText, /Exit code: 0\n$/);
   assert.ok(beats.length >= 3, `only ${beats.length} heartbeats`);
+
+  // Look inside: without the `vm` element the image is a bare ext4 filesystem, so a raw copy
+  // mounts read-only on a loop device (no device-mapper or nbd needed).
+  const raw = join(work, 'inspect.raw');
+  const mnt = join(work, 'inspect');
+  execFileSync('qemu-img', ['convert', '-O', 'raw', f.path, raw]);
+  mkdirSync(mnt);
+  execFileSync('mount', ['-o', 'loop,ro', raw, mnt]);
+  try {
+    assert.match(readFileSync(join(mnt, 'etc/passwd'), 'utf8'), /^zuul:x:\d+:\d+::\/home\/zuul:\/bin\/bash$/m);
+    assert.equal(readFileSync(join(mnt, 'etc/sudoers.d/zuul'), 'utf8'), 'zuul ALL=(ALL) NOPASSWD:ALL\n');
+    assert.equal(statSync(join(mnt, 'etc/sudoers.d/zuul')).mode & 0o777, 0o440);
+    assert.equal(statSync(join(mnt, 'home/zuul/.ssh')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(mnt, 'home/zuul/.ssh/authorized_keys')).mode & 0o777, 0o600);
+    assert.ok(existsSync(join(mnt, 'usr/bin/sudo')), 'sudo is installed');
+  } finally {
+    execFileSync('umount', [mnt]);
+    rmSync(raw, { force: true });
+  }
   assert.deepEqual(await mountsUnder(work), []);
   assert.deepEqual(await loopDevicesUnder(work), []);
   assert.equal(existsSync(join(work, 'tmp', 'nodepool-dib-debian-real-feedc0de')), false);
