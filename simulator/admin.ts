@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PROJECT_ID } from './defaults';
 import { addFault } from './faults';
 import { HttpError, isObject, readBody, sendEmpty, sendJson, type Ctx } from './http';
-import { leakPort } from './neutron';
+import { attach, leakPort, newFloatingIp } from './neutron';
 import { createServer } from './servers';
 import { nowIso, uuid, type Store } from './state';
 import type {
@@ -92,25 +92,8 @@ function leakServer(store: Store, spec: LeakServerSpec): SimServer {
 function leakFloatingIp(store: Store, spec: LeakFloatingIpSpec): SimFloatingIp {
   const net = spec.floating_network_id ? store.network(spec.floating_network_id) : store.data.networks.find((n) => n.external);
   if (!net) throw new HttpError(400, 'no external network');
-  const addr = store.allocateIp(net);
-  if (!addr) throw new HttpError(409, 'no free address');
-  const port = spec.port_id ? store.data.ports.find((p) => p.id === spec.port_id) : undefined;
-  if (spec.port_id && !port) throw new HttpError(400, `no port ${spec.port_id}`);
-  const now = nowIso();
-  const f: SimFloatingIp = {
-    id: uuid(),
-    floating_ip_address: addr,
-    floating_network_id: net.id,
-    router_id: null,
-    port_id: port?.id ?? null,
-    fixed_ip_address: port?.fixed_ips[0]?.ip_address ?? null,
-    status: port ? 'ACTIVE' : 'DOWN',
-    project_id: PROJECT_ID,
-    description: '',
-    created_at: now,
-    updated_at: now,
-  };
-  store.data.floatingIps.push(f);
+  const f = newFloatingIp(store, net);
+  if (spec.port_id) attach(store, f, spec.port_id);
   store.changed();
   return f;
 }

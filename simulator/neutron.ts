@@ -126,7 +126,8 @@ function findFip(store: Store, id: string): SimFloatingIp {
   return f;
 }
 
-function attach(store: Store, f: SimFloatingIp, portId: unknown): void {
+/** Attaches (or with null detaches) a floating IP, as PUT /floatingips does. */
+export function attach(store: Store, f: SimFloatingIp, portId: unknown): void {
   if (portId === null || portId === undefined) return store.detachFloatingIp(f);
   const port = store.data.ports.find((p) => p.id === portId);
   if (!port) throw new HttpError(404, `Port ${String(portId)} could not be found.`, 'PortNotFound');
@@ -137,6 +138,28 @@ function attach(store: Store, f: SimFloatingIp, portId: unknown): void {
     throw new HttpError(409, `Cannot associate floating IP ${f.floating_ip_address} (${f.id}) with port ${port.id} using fixed IP ${ip}, as that fixed IP already has a floating IP on external network ${f.floating_network_id}.`, 'FloatingIPPortAlreadyAssociated');
   }
   Object.assign(f, { port_id: port.id, fixed_ip_address: ip, router_id: ROUTER_ID, status: 'ACTIVE', updated_at: nowIso() });
+}
+
+/** A new, unattached floating IP on an external network (409 when the network is full). */
+export function newFloatingIp(store: Store, net: SimNetwork, description = ''): SimFloatingIp {
+  const addr = store.allocateIp(net);
+  if (!addr) throw new HttpError(409, `No more IP addresses available on network ${net.id}.`, 'IpAddressGenerationFailure');
+  const now = nowIso();
+  const f: SimFloatingIp = {
+    id: uuid(),
+    floating_ip_address: addr,
+    floating_network_id: net.id,
+    router_id: null,
+    port_id: null,
+    fixed_ip_address: null,
+    status: 'DOWN',
+    project_id: PROJECT_ID,
+    description,
+    created_at: now,
+    updated_at: now,
+  };
+  store.data.floatingIps.push(f);
+  return f;
 }
 
 async function floatingIps(ctx: Ctx, id: string | undefined): Promise<void> {
@@ -150,24 +173,13 @@ async function floatingIps(ctx: Ctx, id: string | undefined): Promise<void> {
     if (!net.external) throw new HttpError(400, `Bad floatingip request: Network ${net.id} is not a valid external network.`, 'BadRequest');
     const q = store.data.quotas.floatingIps;
     if (q !== -1 && store.data.floatingIps.length >= q) throw new HttpError(409, "Quota exceeded for resources: ['floatingip'].", 'OverQuota');
-    const addr = store.allocateIp(net);
-    if (!addr) throw new HttpError(409, `No more IP addresses available on network ${net.id}.`, 'IpAddressGenerationFailure');
-    const now = nowIso();
-    const f: SimFloatingIp = {
-      id: uuid(),
-      floating_ip_address: addr,
-      floating_network_id: net.id,
-      router_id: null,
-      port_id: null,
-      fixed_ip_address: null,
-      status: 'DOWN',
-      project_id: PROJECT_ID,
-      description: typeof b.description === 'string' ? b.description : '',
-      created_at: now,
-      updated_at: now,
-    };
-    attach(store, f, b.port_id);
-    store.data.floatingIps.push(f);
+    const f = newFloatingIp(store, net, typeof b.description === 'string' ? b.description : '');
+    try {
+      attach(store, f, b.port_id);
+    } catch (e) {
+      store.data.floatingIps = store.data.floatingIps.filter((x) => x !== f); // all or nothing
+      throw e;
+    }
     store.changed();
     return sendJson(ctx, 201, { floatingip: fipView(f) });
   }
