@@ -160,6 +160,21 @@ void describe('OpenStack provider on the simulator', () => {
     await p.deleteServer(bfv.id);
   });
 
+  void it('a create whose answer is lost (502) adopts the server Nova made for that node, never a deleting one', async () => {
+    const { sim } = fixture();
+    const p = fixture().provider();
+    await cirros();
+    const meta = { nodepool_provider_name: 'sim', nodepool_node_id: '0000000050' };
+    const made = await sim.admin.leakServer({ name: 'np0000000050', metadata: meta, status: 'ACTIVE' });
+    await sim.admin.injectFault({ service: 'compute', method: 'POST', pathRegex: '/servers$', status: 502 });
+    const got = await p.createServer(request('0000000050'));
+    assert.equal(got.id, made.id);
+
+    await sim.admin.leakServer({ name: 'np0000000051', metadata: { ...meta, nodepool_node_id: '0000000051' }, status: 'ERROR' });
+    await sim.admin.injectFault({ service: 'compute', method: 'POST', pathRegex: '/servers$', status: 502 });
+    await assert.rejects(p.createServer(request('0000000051')), { kind: 'retryable', status: 502 });
+  });
+
   void it('a missing cloud image is notFound; a bad AZ is fatal (400)', async () => {
     const p = fixture().provider();
     await cirros();

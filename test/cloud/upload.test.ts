@@ -113,6 +113,17 @@ void describe('image upload', () => {
     assert.deepEqual(left, []);
   });
 
+  void it('image-upload-timeout bounds the whole upload; the image is deleted', async () => {
+    const { sim, dir } = fixture();
+    const p = fixture().provider({ requestTimeoutMs: 10_000 });
+    const file = join(dir, 'small-slow.raw');
+    randomFile(file, 1);
+    await sim.admin.injectFault({ service: 'image', method: 'PUT', pathRegex: '/file$', delayMs: 3000 });
+    await assert.rejects(p.uploadImage({ name: 'slow', path: file, diskFormat: 'raw', timeoutMs: 400 }), { kind: 'retryable', name: 'CloudTimeoutError' });
+    const left = (await sim.admin.state()).images.filter((i) => i.name === 'slow' && i.status !== 'deleted');
+    assert.deepEqual(left, []);
+  });
+
   void it('a 401 on the PUT re-authenticates once and the upload completes', async () => {
     const { sim, dir } = fixture();
     const p = fixture().provider();

@@ -162,7 +162,15 @@ export async function createServer(ctx: OpenStackContext, req: CreateServerReque
 
 async function findByNode(ctx: OpenStackContext, name: string, nodeId: string): Promise<CloudServer | undefined> {
   const found = await listServers(ctx, { name: `^${name}$` });
-  return found.find((s) => s.name === name && s.metadata.nodepool_node_id === nodeId && s.metadata.nodepool_provider_name === ctx.provider);
+  // Never adopt a server of an earlier attempt that is failed or being deleted.
+  return found.find(
+    (s) =>
+      s.name === name &&
+      s.metadata.nodepool_node_id === nodeId &&
+      s.metadata.nodepool_provider_name === ctx.provider &&
+      (s.status === 'BUILD' || s.status === 'ACTIVE') &&
+      s.taskState !== 'deleting',
+  );
 }
 
 export async function getConsoleLog(ctx: OpenStackContext, id: string, lines?: number): Promise<string> {

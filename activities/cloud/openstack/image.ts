@@ -112,7 +112,7 @@ export async function uploadImage(ctx: OpenStackContext, req: UploadImageRequest
   const id = body.id;
   ctx.session.log.info({ image: req.name, id }, 'uploading image');
   try {
-    await putImageFile(ctx.session, id, req.path, { idleTimeoutMs: ctx.session.opts.timeoutMs, onProgress: req.onProgress });
+    await putImageFile(ctx.session, id, req.path, { idleTimeoutMs: ctx.session.opts.timeoutMs, deadline, onProgress: req.onProgress });
     return await waitActive(ctx, id, deadline);
   } catch (e) {
     ctx.session.log.warn({ image: req.name, id, err: (e as Error).message }, 'upload failed; deleting the image');

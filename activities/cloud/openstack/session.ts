@@ -146,13 +146,14 @@ export class OpenStackSession {
     this.endpoints.clear();
     const early = this.earlyMs();
     for (const [name, client] of Object.entries(this.clients) as [ServiceName, Client][]) {
-      client.config.earlyTokenTimeout = early;
-      client._serviceUrl = this.lookupEndpoint(name);
+      // Half our margin: pkgcloud must never decide on its own to re-authenticate inline.
+      client.config.earlyTokenTimeout = early / 2;
+      client._serviceUrl = this.lookupEndpoint(name, client);
     }
     this.log.debug({ cloud: this.cloud.cloud, region: this.cloud.region }, 'authenticated');
   }
 
-  private lookupEndpoint(name: ServiceName): string | null {
+  private lookupEndpoint(name: ServiceName, client: Client): string | null {
     for (const serviceType of CATALOG_TYPES[name]) {
       try {
         const url = this.identity.getServiceEndpointUrl({
@@ -162,6 +163,7 @@ export class OpenStackSession {
           useAdmin: this.cloud.interface === 'admin',
         });
         this.endpoints.set(name, url);
+        client.serviceType = serviceType; // so pkgcloud's own endpoint lookup would agree
         return url;
       } catch {
         /* try the next catalog type */
@@ -197,12 +199,13 @@ export class OpenStackSession {
   /** One API call: rate-limited, timed out, status-checked, re-authenticated once on 401. */
   async call<T = unknown>(service: ServiceName, req: CallRequest): Promise<CallResponse<T>> {
     for (let attempt = 0; ; attempt++) {
+      // Wait for the rate limit first: a token checked before a long wait could expire during it.
+      await this.rateLimit();
       await this.ensureAuth();
       if (!this.endpoints.get(service)) {
         throw new FatalCloudError(`cloud ${this.cloud.cloud} has no ${service} endpoint in region ${this.cloud.region ?? '(none)'}`);
       }
       const tokenId = this.identity.token?.id;
-      await this.rateLimit();
       try {
         return await this.send<T>(service, req);
       } catch (e) {

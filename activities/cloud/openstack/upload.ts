@@ -55,6 +55,8 @@ class Progress extends Transform {
 export interface PutFileOptions {
   /** Idle timeout: no byte moving for this long aborts the upload. */
   idleTimeoutMs: number;
+  /** Epoch ms by which the whole upload must be done (image-upload-timeout). */
+  deadline: number;
   onProgress?: (sent: number, total: number) => void;
 }
 
@@ -97,6 +99,10 @@ async function putOnce(session: OpenStackSession, token: string, imageId: string
   req.setTimeout(opts.idleTimeoutMs, () => {
     req.destroy(Object.assign(new Error(`no progress for ${opts.idleTimeoutMs} ms`), { code: 'ESOCKETTIMEDOUT' }));
   });
+  const overall = setTimeout(() => {
+    req.destroy(Object.assign(new Error('upload timeout reached'), { code: 'ESOCKETTIMEDOUT' }));
+  }, Math.max(0, opts.deadline - Date.now()));
+  req.on('close', () => clearTimeout(overall));
 
   const response = new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
     req.on('response', (res) => {
