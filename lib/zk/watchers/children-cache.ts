@@ -1,0 +1,155 @@
+// A cache of every child of one znode with its decoded data, kept current with one-shot watches
+// (node-zookeeper-client has no persistent recursive watches): a children watch on the parent,
+// a data watch on each child, re-armed as they fire. On a new session every watch is gone, so
+// it re-lists everything and reports the difference — nothing missed while we were away.
+import { EventEmitter } from 'node:events';
+import { log } from '../../log';
+import { isNoNode } from '../errors';
+import { type ZkSession } from '../session';
+
+export type CacheEvent<T> =
+  | { type: 'added'; id: string; value: T; version: number }
+  | { type: 'changed'; id: string; value: T; previous: T; version: number }
+  | { type: 'deleted'; id: string; previous: T };
+
+export interface Entry<T> {
+  value: T;
+  version: number;
+}
+
+export class ChildrenCache<T> extends EventEmitter {
+  protected readonly entries = new Map<string, Entry<T>>();
+  private readonly fetching = new Set<string>();
+  /** Watches that fired while a read was in flight: read again when it ends. */
+  private readonly again = new Set<string>();
+  private stopped = false;
+  private readonly onSession = () => void this.resync();
+  private readonly logger = log('zk');
+  private started?: Promise<void>;
+
+  constructor(
+    protected readonly session: ZkSession,
+    readonly parent: string,
+    private readonly decode: (id: string, data: Buffer) => T,
+    /** Children to ignore (e.g. "lock"). */
+    private readonly skip: (id: string) => boolean = () => false,
+  ) {
+    super();
+  }
+
+  /** Lists and starts watching; resolves once the first listing is loaded. */
+  start(): Promise<void> {
+    this.session.on('session', this.onSession);
+    this.started ??= this.resync();
+    return this.started;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.session.off('session', this.onSession);
+  }
+
+  get(id: string): Entry<T> | undefined {
+    return this.entries.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  values(): T[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+
+  private emitEvent(ev: CacheEvent<T>): void {
+    this.emit('event', ev);
+  }
+
+  /** Full re-list: after start and after a new session. */
+  async resync(): Promise<void> {
+    if (this.stopped) return;
+    await this.session.ensurePath(this.parent);
+    const children = await this.listChildren();
+    if (!children) return;
+    const present = new Set(children);
+    for (const [id, e] of [...this.entries]) {
+      if (!present.has(id)) {
+        this.entries.delete(id);
+        this.emitEvent({ type: 'deleted', id, previous: e.value });
+      }
+    }
+    await Promise.all(children.map((id) => this.fetch(id)));
+  }
+
+  private async listChildren(): Promise<string[] | null> {
+    try {
+      const children = await this.session.getChildren(this.parent, () => void this.onChildren());
+      return children.filter((c) => !this.skip(c));
+    } catch (e) {
+      if (!this.stopped) this.logger.warn({ err: e, path: this.parent }, 'listing failed; will retry on the next session');
+      return null;
+    }
+  }
+
+  private async onChildren(): Promise<void> {
+    if (this.stopped) return;
+    const children = await this.listChildren();
+    if (!children) return;
+    const present = new Set(children);
+    for (const id of children) if (!this.entries.has(id)) await this.fetch(id);
+    for (const [id, e] of [...this.entries]) {
+      if (!present.has(id)) {
+        this.entries.delete(id);
+        this.emitEvent({ type: 'deleted', id, previous: e.value });
+      }
+    }
+  }
+
+  /** (Re-)reads one child and arms its data watch. */
+  private async fetch(id: string): Promise<void> {
+    if (this.stopped) return;
+    if (this.fetching.has(id)) {
+      this.again.add(id);
+      return;
+    }
+    this.fetching.add(id);
+    try {
+      const path = `${this.parent}/${id}`;
+      let got;
+      try {
+        got = await this.session.get(path, (ev) => {
+          if (ev.type !== 'deleted' && ev.type !== 'children') void this.fetch(id);
+          else if (ev.type === 'deleted') this.dropped(id);
+        });
+      } catch (e) {
+        if (isNoNode(e)) return this.dropped(id);
+        throw e;
+      }
+      const prev = this.entries.get(id);
+      if (prev && prev.version === got.stat.version) return;
+      if (got.data.length === 0) return; // Nodepool skips empty znodes (not yet written)
+      let value: T;
+      try {
+        value = this.decode(id, got.data);
+      } catch (e) {
+        this.logger.warn({ err: e, path }, 'cannot decode; skipping');
+        return;
+      }
+      this.entries.set(id, { value, version: got.stat.version });
+      if (prev) this.emitEvent({ type: 'changed', id, value, previous: prev.value, version: got.stat.version });
+      else this.emitEvent({ type: 'added', id, value, version: got.stat.version });
+    } catch (e) {
+      if (!this.stopped) this.logger.warn({ err: e, id }, 'read failed; will catch up on the next session');
+    } finally {
+      this.fetching.delete(id);
+      if (this.again.delete(id)) void this.fetch(id);
+    }
+  }
+
+  private dropped(id: string): void {
+    const prev = this.entries.get(id);
+    if (!prev) return;
+    this.entries.delete(id);
+    this.emitEvent({ type: 'deleted', id, previous: prev.value });
+  }
+}
