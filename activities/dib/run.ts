@@ -90,6 +90,8 @@ export function createDibActivities(deps: DibActivityDeps) {
     await mkdir(spec.imagesDir, { recursive: true });
     await mkdir(cmd.tmpDir, { recursive: true });
     const logFile = createWriteStream(logPath, { flags: 'w' });
+    // An unwritable log (disk full) must not crash the worker; the build itself goes on.
+    logFile.on('error', (e) => logger.error({ err: e.message, log: logPath }, 'cannot write the build log'));
     logger.info({ command: shown, log: logPath, env: cmd.envNames }, 'Running DIB');
 
     const started = Date.now();
