@@ -8,7 +8,10 @@ export interface FaultSpec {
   service: Service;
   /** HTTP method, case-insensitive; any when absent. */
   method?: string;
-  /** Tested against the path below the service root, e.g. `/servers/detail` or `/v2.0/ports`. */
+  /**
+   * Searched (unanchored) in the path below the service's mount, version included:
+   * `/v2.1/servers/detail`, `/v2.0/ports`, `/v2/images/<id>/file`, `/v3/auth/tokens`.
+   */
   pathRegex?: string;
   /** Status to answer with (default 500). Ignored when `hang` is set. */
   status?: number;
