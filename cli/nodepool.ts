@@ -1,10 +1,10 @@
 // The `nodepool` CLI: Nodepool's global flags and subcommands on commander. Exit codes follow
 // Nodepool (argparse): 0 ok, 1 no subcommand / command failure, 2 usage error.
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../lib/config';
+import { ConfigError, DEFAULT_CONFIG_PATH, formatIssue, loadConfig } from '../lib/config';
 import { initLogging } from '../lib/log';
 import { COMMANDS } from './commands';
-import { type CliIO, type CommandContext, type GlobalOptions } from './context';
+import { type CliIO, type CommandContext, type CommandModule, type GlobalOptions } from './context';
 import { versionString } from './version';
 
 /** Commander error codes that are argparse usage errors (exit 2). */
@@ -19,7 +19,7 @@ const USAGE_ERRORS = new Set([
   'commander.conflictingOption',
 ]);
 
-export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+export function buildProgram(io: CliIO, setExitCode: (code: number) => void, commands: readonly CommandModule[] = COMMANDS): Command {
   const program = new Command('nodepool');
   program
     .description('Nodepool command line tool (temporal-nodepool)')
@@ -42,18 +42,26 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     io,
     globals: () => program.opts<GlobalOptions>(),
     setExitCode,
+    loadConfig: () => {
+      const { config, secure } = program.opts<GlobalOptions>();
+      return loadConfig(config, secure);
+    },
   };
   // Subcommands inherit exitOverride and the output streams (commander copies them on creation).
-  for (const cmd of COMMANDS) cmd.register(program, ctx);
+  for (const cmd of commands) cmd.register(program, ctx);
   return program;
 }
 
 /** Run the CLI with `argv` as in process.argv (node, script, args…); resolves to the exit code. */
-export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+export async function run(argv: readonly string[], io: CliIO, commands: readonly CommandModule[] = COMMANDS): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    commands,
+  );
   try {
     await program.parseAsync([...argv], { from: 'node' });
     return code;
@@ -62,6 +70,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       if (USAGE_ERRORS.has(e.code)) return 2;
       return e.exitCode === 0 ? 0 : 1; // e.g. 'commander.help': no subcommand given
+    }
+    if (e instanceof ConfigError) {
+      // A config that does not load makes every command fail (Nodepool), but readably.
+      for (const issue of e.issues) io.stderr(`${formatIssue(issue)}\n`);
+      return 1;
     }
     io.stderr(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;

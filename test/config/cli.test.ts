@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { type CommandModule } from '../../cli/context';
 import { run } from '../../cli/nodepool';
 import { fixture } from './helpers';
 
@@ -111,4 +112,23 @@ void test('a missing config file fails config-validate with exit 1 and names the
   const r = await runCaptured(['-c', '/nonexistent/nodepool.yaml', 'config-validate']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^\/nonexistent\/nodepool\.yaml: cannot read the file: file not found\n/);
+});
+
+void test('commands that need the config get it from ctx.loadConfig; a broken one exits 1 with the issues', async () => {
+  const seen: string[] = [];
+  const probe: CommandModule = {
+    register(program, ctx) {
+      program.command('probe').action(async () => {
+        const { config } = await ctx.loadConfig();
+        seen.push(...Object.keys(config.providers));
+      });
+    },
+  };
+  let err = '';
+  const io = { stdout: () => {}, stderr: (s: string) => void (err += s) };
+  assert.equal(await run(['node', 'nodepool', '-c', fixture('good', 'docs-example.yaml'), 'probe'], io, [probe]), 0);
+  assert.deepEqual(seen, ['provider1', 'provider2', 'static-rack']);
+  const bad = fixture('broken', 'bad-int.yaml');
+  assert.equal(await run(['node', 'nodepool', '-c', bad, 'probe'], io, [probe]), 1);
+  assert.equal(err, `${bad}:12:19: providers[0].boot-timeout: expected an integer, got "soon"\n`);
 });
