@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { serverErrorToCloudError } from '../../activities/cloud/errors';
 import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
 import { type CreateServerRequest } from '../../activities/cloud/provider';
 import { loadCloud } from '../../lib/cloud/clouds-yaml';
 import { writeCloudsYaml } from '../../simulator';
@@ -57,6 +58,17 @@ void describe('OpenStack provider on the simulator', () => {
     writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  appcred:\n    auth:\n      application_credential_secret: wrong\n');
     const bad = new OpenStackProvider({ name: 'sim', rate: 0, cloud: loadCloud({ cloud: 'appcred', file: cloudsFile, env: {}, cwd: dir, home: dir }) });
     await assert.rejects(bad.listFlavors(), (e: Error & { kind?: string }) => e.name === 'AuthenticationError' && e.kind === 'fatal' && !e.message.includes('wrong'));
+  });
+
+  void it('is built from a nodepool.yaml provider entry (cloud, region-name, rate) via OS_CLIENT_CONFIG_FILE', async () => {
+    const { sim, cloudsFile, dir } = fixture();
+    const p = openStackProviderFromConfig(
+      { name: 'from-config', cloud: sim.cloudName, regionName: sim.region, rate: 0 },
+      { env: { OS_CLIENT_CONFIG_FILE: cloudsFile }, cwd: dir, home: dir },
+    );
+    assert.equal(p.name, 'from-config');
+    assert.equal(p.session.cloud.region, sim.region);
+    assert.ok((await p.listFlavors()).length > 0);
   });
 
   void it('flavors, the flavor rule, availability zones', async () => {
