@@ -57,7 +57,7 @@ void describe('image upload', () => {
       name: 'ubuntu-jammy-1700000000',
       path: file,
       diskFormat: 'qcow2',
-      properties: { nodepool_build_id: '0000000001', nodepool_upload_id: '0000000001', nodepool_provider_name: 'sim' },
+      properties: { nodepool_build_id: '0000000001', nodepool_upload_id: '0000000001', nodepool_provider_name: 'sim', min_ram: '1024', hw_disk_bus: 'scsi' },
       onProgress: (sent) => {
         lastProgress = sent;
       },
@@ -81,6 +81,8 @@ void describe('image upload', () => {
     assert.equal(simImage?.os_hash_algo, 'sha512');
     assert.equal(simImage?.os_hash_value, sha512, 'Glance sha512 = file sha512');
     assert.equal(simImage?.visibility, 'private');
+    assert.equal(simImage?.min_ram, 1024, 'min_ram goes to Glance as an integer (openstacksdk rule)');
+    assert.equal(simImage?.properties.hw_disk_bus, 'scsi');
     assert.equal(simImage?.container_format, 'bare');
     const puts = (await sim.admin.state()).requests;
     assert.equal(Object.entries(puts).filter(([k]) => k.startsWith('PUT image')).length, 1);

@@ -73,6 +73,19 @@ export function deleteImage(ctx: OpenStackContext, id: string): Promise<boolean>
   return deleteQuietly(() => ctx.session.call('image', { method: 'DELETE', path: `v2/images/${encodeURIComponent(id)}` }));
 }
 
+/** openstacksdk: these go to Glance as integers / booleans, every other property as a string. */
+const INT_PROPERTIES = new Set(['min_disk', 'min_ram']);
+
+export function glanceProperties(meta: Record<string, string>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    if (INT_PROPERTIES.has(k)) out[k] = Number.parseInt(String(v), 10);
+    else if (k === 'protected') out[k] = String(v).toLowerCase() === 'true';
+    else out[k] = String(v);
+  }
+  return out;
+}
+
 const MD5_KEY = 'owner_specified.openstack.md5';
 const SHA256_KEY = 'owner_specified.openstack.sha256';
 
@@ -92,8 +105,7 @@ export async function uploadImage(ctx: OpenStackContext, req: UploadImageRequest
     return existing;
   }
 
-  const properties: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.properties ?? {})) properties[k] = String(v);
+  const properties = glanceProperties(req.properties ?? {});
   const { body } = await ctx.session.call<GlanceImage>('image', {
     method: 'POST',
     path: 'v2/images',

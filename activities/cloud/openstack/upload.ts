@@ -133,6 +133,7 @@ async function putOnce(session: OpenStackSession, token: string, imageId: string
   }
   if (res.status < 200 || res.status >= 300) {
     file.destroy();
+    req.destroy(); // the body may be half sent: this socket cannot be reused
     throw httpError(res.status, res.body, { ...details, retryAfter: parseRetryAfter(res.headers['retry-after']) });
   }
   const sendErr = await sending;
