@@ -92,7 +92,9 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       return 'gone';
     }
     setPhase(`deleting (${reason})`, 'deleting');
-    await cloudActivities(target.provider).deleteServer({ provider: target.provider, serverId: target.serverId, serverName: `np${nodeId}` });
+    if (target.provider) {
+      await cloudActivities(target.provider).deleteServer({ provider: target.provider, serverId: target.serverId, serverName: `np${nodeId}` });
+    }
     await zkActivities.removeNode({ nodeId });
     await lock.settle();
     setPhase('deleted', 'deleted');

@@ -100,7 +100,9 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       const r = await zkActivities.declineRequest({ requestId, pools: plan.pools, reason: plan.reason, nodes: [], requestLock: lock.ref });
       await lock.settle();
       setPhase(`declined (${r})`, r === 'failed' ? 'failed' : 'requested');
-      return r === 'failed' ? 'failed' : r === 'gone' ? 'withdrawn' : 'declined';
+      // still `requested`: another pool of ours may take it, or evaluation says it is done
+      if (r === 'requested') continue;
+      return r === 'failed' ? 'failed' : 'withdrawn';
     }
     const accepted = await zkActivities.acceptRequest({ requestId, pool: plan.pool });
     if (!accepted.ok) {
@@ -186,24 +188,32 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           }
           if (slot.nodeId) continue;
         }
-        const quota = await zkActivities.checkLaunchQuota({ requestId, pool, label: slot.label, minReady: req.minReady });
-        if (quota.kind === 'decline') {
-          return decline(quota.why);
+        const claim = await zkActivities.claimLaunch({
+          requestId,
+          pool,
+          label: slot.label,
+          az,
+          tenantName: req.tenantName,
+          requestor: req.requestor,
+          minReady: req.minReady,
+        });
+        if (claim.kind === 'decline') {
+          return decline(claim.why);
         }
-        if (quota.kind === 'paused') {
+        if (claim.kind === 'paused') {
           atQuota = true;
-          setPhase(`paused: ${quota.why}`);
-          if (quota.wedgeNodeId) {
+          setPhase(`paused: ${claim.why}`);
+          if (claim.wedgeNodeId) {
             // wedge prevention: free the pool by deleting its oldest unused READY node
             try {
-              await getExternalWorkflowHandle(workflowIds.node(quota.wedgeNodeId)).signal(deleteNodeSignal, { reason: 'oldest unused node at quota' });
+              await getExternalWorkflowHandle(workflowIds.node(claim.wedgeNodeId)).signal(deleteNodeSignal, { reason: 'oldest unused node at quota' });
             } catch (err) {
-              log.warn('could not ask node to delete itself', { nodeId: quota.wedgeNodeId, error: failureMessage(err) });
+              log.warn('could not ask node to delete itself', { nodeId: claim.wedgeNodeId, error: failureMessage(err) });
             }
           }
           break;
         }
-        const created = await zkActivities.createNode({ requestId, pool, label: slot.label, az, tenantName: req.tenantName, requestor: req.requestor });
+        const created = claim;
         az ??= created.az;
         Object.assign(slot, { nodeId: created.nodeId, kind: 'launching' });
         await startChild(nodeWorkflow, {

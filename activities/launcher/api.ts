@@ -86,19 +86,22 @@ export interface FulfilInput {
 
 export type FulfilResult = 'fulfilled' | 'gone';
 
-export type LaunchQuota =
-  | { kind: 'ok' }
+/** The quota check and the node creation in one step, so two requests cannot both take the last slot. */
+export type LaunchClaim =
+  | { kind: 'created'; nodeId: string; az: string | null }
   /** At quota: wait. wedgeNodeId is the oldest unused READY node of the pool to delete. */
   | { kind: 'paused'; wedgeNodeId: string | null; why: string }
+  /** min-ready requests at capacity are declined instead of waiting. */
   | { kind: 'decline'; why: string };
 
-export interface CreateNodeInput {
+export interface ClaimLaunchInput {
   requestId: string;
   pool: PoolRef;
   label: string;
   az: string | null;
   tenantName: string | null;
   requestor: string | null;
+  minReady: boolean;
 }
 
 // ---- nodes --------------------------------------------------------------------------------
@@ -143,5 +146,3 @@ export interface NodeStateEvent {
   allocatedTo: string | null;
   stateTime: number | null;
 }
-
-export type IdleDeleteCheck = { ok: true; lock: ReleaseLockInput } | { ok: false; why: string };

@@ -2,7 +2,7 @@
 // (activities/launcher/*.ts, activities/cloud) are built from the worker's dependencies.
 import type {
   AcceptResult,
-  CreateNodeInput,
+  ClaimLaunchInput,
   DeclineInput,
   DeclineResult,
   FulfilInput,
@@ -10,9 +10,8 @@ import type {
   HeldNode,
   HoldLockInput,
   HoldLockResult,
-  IdleDeleteCheck,
   LaunchPlan,
-  LaunchQuota,
+  LaunchClaim,
   NodeStateEvent,
   PoolRef,
   ReleaseLockInput,
@@ -49,8 +48,7 @@ export interface LauncherActivities {
   declineRequest(input: DeclineInput): Promise<DeclineResult>;
   findReusableNode(input: { requestId: string; pool: PoolRef; label: string; az: string | null; exclude: string[] }): Promise<string | null>;
   allocateNode(input: { requestId: string; nodeId: string; tenantName: string | null; requestor: string | null }): Promise<{ ok: boolean; az: string | null }>;
-  checkLaunchQuota(input: { requestId: string; pool: PoolRef; label: string; minReady: boolean }): Promise<LaunchQuota>;
-  createNode(input: CreateNodeInput): Promise<{ nodeId: string; az: string | null }>;
+  claimLaunch(input: ClaimLaunchInput): Promise<LaunchClaim>;
   setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void>;
   fulfilRequest(input: FulfilInput): Promise<FulfilResult>;
   /** The request znode is gone: clear allocations, unlock nodes and the request. */
@@ -68,14 +66,15 @@ export interface LauncherActivities {
   markReady(input: { nodeId: string; hostKeys: string[] }): Promise<boolean>;
   setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
   deallocateNode(input: { nodeId: string }): Promise<void>;
-  /** Sets `deleting` and returns what must be deleted in the cloud; null when the znode is gone. */
-  prepareDelete(input: { nodeId: string }): Promise<{ provider: string; serverId: string | null } | null>;
+  /**
+   * Sets `deleting` and says what to delete in the cloud (provider null: nothing, e.g. a static
+   * node or one whose provider is gone); null when the znode is gone.
+   */
+  prepareDelete(input: { nodeId: string }): Promise<{ provider: string | null; serverId: string | null } | null>;
   /** `deleted`, then the recursive znode delete (which also drops our lock). */
   removeNode(input: { nodeId: string }): Promise<void>;
   /** max-ready-age and hold limits for this node from the current config (0 = none). */
   nodeTimers(input: { nodeId: string }): Promise<{ maxReadyAgeMs: number; holdLimitMs: number; stateTime: number | null }>;
-  /** Locks an idle READY node if it is still idle, for max-ready-age or wedge deletion. */
-  lockIdleNode(input: { nodeId: string; token: string; maxAgeMs: number }): Promise<IdleDeleteCheck>;
   reportLaunch(input: { nodeId: string; result: string; durationMs: number; requestor: string | null }): Promise<void>;
 
   // min-ready

@@ -1,0 +1,45 @@
+// What the launcher's activities are built from: one ZooKeeper session, the current (last
+// good) config, our pool registrations, provider clients and statsd. The worker makes one.
+import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
+import { type Node } from '../../lib/model';
+import { type Stats } from '../../lib/metrics/statsd';
+import { type ZkSession } from '../../lib/zk/session';
+import { type Provider } from '../cloud/provider';
+import { type PoolRegistry } from './pools';
+import { type QuotaTracker } from './quota';
+
+export interface LauncherContext {
+  zk(): ZkSession;
+  config(): NodepoolConfig;
+  pools: PoolRegistry;
+  /** The cloud client of a configured provider (throws for an unknown one). */
+  provider(name: string): Provider;
+  quota: QuotaTracker;
+  stats: Stats;
+  /** All node znodes (from the watcher's cache when there is one). */
+  nodes(): Promise<Node[]>;
+  /** Tells a node cache about a node we just created (so quota checks count it at once). */
+  noteCreated?(node: Node): void;
+}
+
+export function openstackProvider(config: NodepoolConfig, name: string | null): OpenStackProvider | null {
+  if (!name) return null;
+  const p = config.providers[name];
+  return p && p.driver === 'openstack' ? p : null;
+}
+
+/** Serialises async work per key (e.g. the quota check + node creation of one pool). */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,33 @@
+// The launcher's activities, built once per worker process from its LauncherContext.
+import { type LauncherContext } from './context';
+import { createLockActivities } from './locks';
+import { createEvaluate } from './evaluate';
+import { createRequestActivities } from './requests';
+import { createAllocationActivities } from './allocation';
+import { createNodeActivities } from './nodes';
+import { createMinReadyActivities } from './min-ready';
+import { createCloudActivities } from './cloud';
+import { keyscan } from './keyscan';
+import type { CloudActivities, LauncherActivities, LockActivities } from './types';
+
+/** Activities of the `launcher` task queue (ZooKeeper, config, locks, keyscan). */
+export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities {
+  const locks = createLockActivities(() => ctx.zk());
+  const allocation = createAllocationActivities(ctx);
+  return {
+    ...locks,
+    evaluateRequest: createEvaluate(ctx),
+    ...createRequestActivities(ctx),
+    ...allocation,
+    ...createNodeActivities(ctx),
+    ...createMinReadyActivities(ctx),
+    keyscan,
+  };
+}
+
+/** Activities of a `provider/<name>` task queue (cloud calls, rate-limited per provider). */
+export function createProviderActivities(ctx: LauncherContext): CloudActivities {
+  return createCloudActivities(ctx);
+}
+
+export type { LauncherContext } from './context';

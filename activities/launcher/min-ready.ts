@@ -1,0 +1,110 @@
+// One min-ready pass (nodepool-behaviour.md §2.9): free the nodes of fulfilled min-ready requests
+// (allocated_to cleared, request deleted) and drop failed ones; then, for each label with
+// min-ready > 0 whose image is available somewhere, submit one single-node request per missing
+// READY node. Outstanding min-ready requests of every launcher are counted, so several
+// launchers do not overshoot (Nodepool bug A11).
+import { randomUUID } from 'node:crypto';
+import { decodeRequest, encodeRequest, newRequest } from '../../lib/zk/codec-request';
+import { isNoNode } from '../../lib/zk/errors';
+import { REQUESTS, requestPath, requestPrefix } from '../../lib/zk/paths';
+import { log } from '../../lib/log';
+import { type NodeRequest } from '../../lib/model';
+import { updateNode } from './store';
+import { newestReadyUpload } from './images';
+import { type LauncherContext } from './context';
+import { MIN_READY_REQUESTOR } from './requests';
+
+export const MIN_READY_PRIORITY = '900';
+
+export function createMinReadyActivities(ctx: LauncherContext) {
+  const logger = log('min-ready');
+
+  async function listRequests(): Promise<Array<{ req: NodeRequest; owner: bigint }>> {
+    const zk = ctx.zk();
+    let ids: string[] = [];
+    try {
+      ids = await zk.getChildren(REQUESTS);
+    } catch (e) {
+      if (!isNoNode(e)) throw e;
+    }
+    const out: Array<{ req: NodeRequest; owner: bigint }> = [];
+    for (const id of ids) {
+      const got = await zk.getIfExists(requestPath(id));
+      if (!got || got.data.length === 0) continue;
+      try {
+        out.push({ req: decodeRequest(id, got.data), owner: got.stat.ephemeralOwner });
+      } catch {
+        // malformed requests are not ours to judge here
+      }
+    }
+    return out;
+  }
+
+  /** Nodepool's labelImageIsAvailable: some pool of ours offering the label can boot it. */
+  async function imageAvailable(label: string): Promise<boolean> {
+    for (const p of ctx.pools.ours()) {
+      const l = p.config.labels[label];
+      if (!l) continue;
+      if (l.cloudImage) return true;
+      if (l.diskimage && (await newestReadyUpload(ctx.zk(), l.diskimage, p.provider))) return true;
+    }
+    return false;
+  }
+
+  return {
+    async minReadyPass(): Promise<{ submitted: number; deleted: number }> {
+      const zk = ctx.zk();
+      let deleted = 0;
+      const outstanding = new Map<string, number>();
+      for (const { req, owner } of await listRequests()) {
+        if (req.requestor !== MIN_READY_REQUESTOR) continue;
+        const ours = owner === zk.sessionId;
+        if (ours && (req.state === 'fulfilled' || req.state === 'failed')) {
+          // as Nodepool: free the nodes without locking them, then delete the request
+          if (req.state === 'fulfilled') {
+            for (const nodeId of req.nodes) {
+              await updateNode(zk, nodeId, (n) => {
+                if (n.allocated_to !== req.id) return false;
+                n.allocated_to = null;
+              });
+            }
+          }
+          try {
+            await zk.delete(requestPath(req.id));
+            deleted++;
+          } catch (e) {
+            if (!isNoNode(e)) throw e;
+          }
+          continue;
+        }
+        if (req.state === 'requested' || req.state === 'pending') {
+          for (const label of req.node_types) outstanding.set(label, (outstanding.get(label) ?? 0) + 1);
+        }
+      }
+      const nodes = await ctx.nodes();
+      let submitted = 0;
+      for (const label of Object.values(ctx.config().labels)) {
+        if (label.minReady <= 0) continue;
+        const free = nodes.filter((n) => n.state === 'ready' && !n.allocated_to && n.type.includes(label.name)).length;
+        const need = label.minReady - free - (outstanding.get(label.name) ?? 0);
+        if (need <= 0 || !(await imageAvailable(label.name))) continue;
+        for (let i = 0; i < need; i++) {
+          const req = newRequest({
+            node_types: [label.name],
+            requestor: MIN_READY_REQUESTOR,
+            reuse: false,
+            event_id: randomUUID().replace(/-/g, ''),
+            requestor_data: null,
+            created_time: null,
+            tenant_name: null,
+            provider: null,
+          });
+          await zk.create(requestPrefix(MIN_READY_PRIORITY), encodeRequest(req), { ephemeral: true, sequential: true, makepath: true });
+          submitted++;
+        }
+        logger.info({ label: label.name, need }, 'submitted min-ready requests');
+      }
+      return { submitted, deleted };
+    },
+  };
+}

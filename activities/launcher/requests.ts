@@ -1,0 +1,99 @@
+// Writes to a request the workflow holds the lock for: accept (`pending`), decline (declined_by,
+// then `failed` once every registered pool declined), fulfil in Nodepool's write order (unlock
+// the nodes, write the request, unlock the request), and letting go of a withdrawn request.
+import { setRequestState } from '../../lib/zk/codec-request';
+import { type ZkSession } from '../../lib/zk/session';
+import { log } from '../../lib/log';
+import { readRequest, updateNode, updateRequest } from './store';
+import { registeredPools } from './pools';
+import { deleteContenders } from './locks';
+import { type LauncherContext } from './context';
+import type { AcceptResult, DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, PoolRef, ReleaseLockInput } from './api';
+
+export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
+
+async function releaseNodes(zk: ZkSession, nodes: HeldNode[], deallocate: boolean): Promise<void> {
+  for (const h of nodes) {
+    if (deallocate) {
+      await updateNode(zk, h.nodeId, (n) => {
+        if (!n.allocated_to) return false;
+        n.allocated_to = null;
+      });
+    }
+    await deleteContenders(zk, h.lock);
+  }
+}
+
+export function createRequestActivities(ctx: LauncherContext) {
+  const logger = log('request');
+  return {
+    async acceptRequest({ requestId, pool }: { requestId: string; pool: PoolRef }): Promise<AcceptResult> {
+      // re-read under the lock: it may have changed since we evaluated it
+      const cur = await readRequest(ctx.zk(), requestId);
+      if (!cur) return { ok: false, why: 'request is gone' };
+      if (cur.value.state !== 'requested') return { ok: false, why: `state is ${cur.value.state}` };
+      if (cur.value.declined_by.includes(pool.id)) return { ok: false, why: 'already declined by this pool' };
+      const r = await updateRequest(ctx.zk(), requestId, (req) => {
+        if (req.state !== 'requested') return false;
+        setRequestState(req, 'pending');
+      });
+      if (!r) return { ok: false, why: 'request changed while accepting' };
+      logger.info({ requestId, pool: pool.id }, 'accepted node request');
+      return {
+        ok: true,
+        request: {
+          nodeTypes: r.node_types,
+          reuse: r.reuse,
+          requestor: r.requestor,
+          tenantName: r.tenant_name,
+          minReady: r.requestor === MIN_READY_REQUESTOR,
+        },
+      };
+    },
+
+    async declineRequest(input: DeclineInput): Promise<DeclineResult> {
+      const zk = ctx.zk();
+      await releaseNodes(zk, input.nodes, true);
+      const registered = await registeredPools(zk);
+      const r = await updateRequest(zk, input.requestId, (req) => {
+        for (const p of input.pools) if (!req.declined_by.includes(p.id)) req.declined_by.push(p.id);
+        // failed only once every pool registered right now has declined it
+        const all = registered.length > 0 && registered.every((p) => req.declined_by.includes(p.id));
+        setRequestState(req, all ? 'failed' : 'requested');
+      });
+      await deleteContenders(zk, input.requestLock);
+      logger.info({ requestId: input.requestId, reason: input.reason, result: r?.state ?? 'gone' }, 'declined node request');
+      return r ? (r.state as 'requested' | 'failed') : 'gone';
+    },
+
+    async fulfilRequest(input: FulfilInput): Promise<FulfilResult> {
+      const zk = ctx.zk();
+      if (!(await readRequest(zk, input.requestId))) {
+        await deleteContenders(zk, input.requestLock);
+        return 'gone';
+      }
+      // 1. unlock the nodes first, so Zuul does not wait on them
+      for (const l of input.nodeLocks) await deleteContenders(zk, l);
+      // 2. the request, nodes in node_types order
+      const r = await updateRequest(zk, input.requestId, (req) => {
+        req.nodes = [...input.nodeIds];
+        setRequestState(req, 'fulfilled');
+      });
+      // 3. the request lock
+      await deleteContenders(zk, input.requestLock);
+      if (r) logger.info({ requestId: input.requestId, nodes: input.nodeIds }, 'fulfilled node request');
+      return r ? 'fulfilled' : 'gone';
+    },
+
+    async abandonRequest(input: { requestId: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
+      const zk = ctx.zk();
+      await releaseNodes(zk, input.nodes, true);
+      await deleteContenders(zk, input.requestLock);
+      logger.info({ requestId: input.requestId }, 'node request withdrawn; nodes freed');
+    },
+
+    async setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void> {
+      await ctx.pools.setPaused(input.pool.id, input.requestId, input.paused, ctx.config());
+    },
+  };
+}
