@@ -124,3 +124,16 @@ void test('a substituted value is redacted when it is the offending value', () =
   assert.match(issues[0]?.message ?? '', /got \[redacted\]/);
   assert.doesNotMatch(issues[0]?.message ?? '', /tok-123456/);
 });
+
+void test('Nodepool 2 top-level keys that old configs carry are ignored with a warning', () => {
+  const { config, issues } = parse('labels: [{name: a}]\ncron:\n  cleanup: "*/1 * * * *"\nzmq-publishers:\n  - tcp://jenkins:8888\ngearman-servers:\n  - host: zuul\n');
+  assert.ok(config);
+  assert.deepEqual(
+    issues.map((i) => [i.severity, i.path.join('.'), i.line]),
+    [
+      ['warning', 'cron', 2],
+      ['warning', 'zmq-publishers', 4],
+      ['warning', 'gearman-servers', 6],
+    ],
+  );
+});

@@ -12,6 +12,9 @@ export type { RawOpenStackPool, RawOpenStackPoolLabel, RawOpenStackProvider } fr
 export type { RawStaticNode, RawStaticProvider } from './static';
 export type { RawSecureFile } from './secure';
 
+/** Nodepool 2 (pre-ZooKeeper) top-level keys. */
+export const OBSOLETE_TOP_LEVEL = ['cron', 'zmq-publishers', 'gearman-servers', 'targets', 'script-dir', 'dburi'];
+
 export type RawConfig = Omit<RawTopLevel, 'providers'> & { providers: RawProvider[] };
 
 export function validateSchema(src: ConfigSource): { raw?: RawConfig; issues: ConfigIssue[] } {
@@ -20,7 +23,15 @@ export function validateSchema(src: ConfigSource): { raw?: RawConfig; issues: Co
     return { issues: [src.issue('error', 'schema', [], `the configuration must be a mapping of top-level keys, got ${src.describe([], data)}`)] };
   }
   const issues: ConfigIssue[] = [];
-  const top = topLevel.safeParse(data);
+  // Nodepool 3+ daemons ignore the Nodepool 2 top-level keys that old configs still carry; keep
+  // such a config loading, but say so (Nodepool's validator would reject them).
+  const current: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (OBSOLETE_TOP_LEVEL.includes(key)) {
+      issues.push(src.issue('warning', 'schema', [key], `"${key}" is a Nodepool 2 key; it is ignored`, true));
+    } else current[key] = value;
+  }
+  const top = topLevel.safeParse(current);
   if (!top.success) issues.push(...reportZodIssues(src, top.error.issues, []));
 
   const providers: RawProvider[] = [];
@@ -32,6 +43,6 @@ export function validateSchema(src: ConfigSource): { raw?: RawConfig; issues: Co
       if (r.provider) providers.push(r.provider);
     });
   }
-  if (!top.success || issues.length > 0) return { issues };
+  if (!top.success || issues.some((i) => i.severity === 'error')) return { issues };
   return { raw: { ...top.data, providers }, issues };
 }
