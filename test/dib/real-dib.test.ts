@@ -2,11 +2,12 @@
 // etc/elements/nodepool-minimal, bookworm, qcow2. Minutes long and needs root, loop devices and
 // the machine's Debian mirror, so it runs only with NODEPOOL_REAL_DIB=1 (install: tools/setup-dib).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDibActivities } from '../../activities/dib/run';
 import { mountsUnder, loopDevicesUnder } from '../../activities/dib/cleanup';
@@ -31,7 +32,16 @@ function whyNot(): string | undefined {
 const skip = whyNot();
 if (skip) console.log(`# real DIB test skipped: ${skip}`);
 
-void test('a real debian-minimal + nodepool-minimal qcow2 builds through the activity', { skip: skip ?? false, timeout: 40 * 60_000 }, async (t) => {
+interface RealSetup {
+  work: string;
+  spec: DibBuildSpec;
+  acts: ReturnType<typeof createDibActivities>;
+  env: MockActivityEnvironment;
+  beats: DibHeartbeat[];
+}
+
+/** A throw-away builder (images, logs, TMPDIR, DIB image cache) under one directory. */
+function realSetup(t: TestContext, heartbeatIntervalMs: number): RealSetup {
   const mirrors = debianMirrors(readAptSources(), RELEASE) as NonNullable<ReturnType<typeof debianMirrors>>;
   const work = mkdtempSync(join(process.env.NODEPOOL_REAL_DIB_DIR ?? tmpdir(), 'nodepool-real-dib-'));
   t.after(() => {
@@ -59,11 +69,16 @@ void test('a real debian-minimal + nodepool-minimal qcow2 builds through the act
     buildLogDir: join(work, 'logs'),
     buildLogRetention: 7,
   };
-  const acts = createDibActivities({ loadSpec: () => Promise.resolve(spec), baseEnv: { ...process.env, TMPDIR: join(work, 'tmp') }, heartbeatIntervalMs: 10_000 });
+  const acts = createDibActivities({ loadSpec: () => Promise.resolve(spec), baseEnv: { ...process.env, TMPDIR: join(work, 'tmp') }, heartbeatIntervalMs });
   const env = new MockActivityEnvironment();
   const beats: DibHeartbeat[] = [];
   env.on('heartbeat', (d: DibHeartbeat) => beats.push(d));
 
+  return { work, spec, acts, env, beats };
+}
+
+void test('a real debian-minimal + nodepool-minimal qcow2 builds through the activity', { skip: skip ?? false, timeout: 40 * 60_000 }, async (t) => {
+  const { work, acts, env, beats } = realSetup(t, 10_000);
   const t0 = Date.now();
   let result: BuildDiskimageResult;
   try {
@@ -116,4 +131,32 @@ void test('a real debian-minimal + nodepool-minimal qcow2 builds through the act
   assert.deepEqual(await mountsUnder(work), []);
   assert.deepEqual(await loopDevicesUnder(work), []);
   assert.equal(existsSync(join(work, 'tmp', 'nodepool-dib-debian-real-feedc0de')), false);
+});
+
+void test('cancelling a real build mid-install kills DIB and leaves no mounts, loops or files', { skip: skip ?? false, timeout: 20 * 60_000 }, async (t) => {
+  const { work, acts, env, beats } = realSetup(t, 1_000);
+  const run = env.run(acts.buildDiskimage, { diskimage: 'debian-real', buildId: 'cafe' }) as Promise<BuildDiskimageResult>;
+  const outcome = run.then(
+    () => 'built',
+    (e: unknown) => e,
+  );
+  // In pre-install.d the chroot has /proc, /sys and /dev bind-mounted under DIB's TMPDIR.
+  for (;;) {
+    const phase = beats.at(-1)?.phase;
+    if (phase === 'pre-install.d' || phase === 'install.d') break;
+    const done = await Promise.race([outcome, new Promise((r) => setTimeout(() => r(undefined), 1000))]);
+    if (done !== undefined) assert.fail(`the build ended before install: ${String(done)}`);
+  }
+  const mounted = await mountsUnder(work);
+  console.log(`# cancelling in ${beats.at(-1)?.phase} with ${mounted.length} mounts under the build dir`);
+  const t0 = Date.now();
+  env.cancel();
+  const err = await outcome;
+  console.log(`# cancel + clean-up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  assert.ok(err instanceof CancelledFailure, String(err));
+  assert.deepEqual(await mountsUnder(work), []);
+  assert.deepEqual(await loopDevicesUnder(work), []);
+  assert.deepEqual(readdirSync(join(work, 'images')).filter((f) => f.startsWith('debian-real-cafe')), []);
+  assert.equal(existsSync(join(work, 'tmp', 'nodepool-dib-debian-real-cafe')), false);
+  assert.match(readFileSync(join(work, 'logs', 'debian-real-cafe.log'), 'utf8'), /Build cancelled; DIB killed\n$/);
 });
