@@ -17,9 +17,13 @@ import {
 import { type ConfigIssue, type IssueKind, type PathSegment } from './errors';
 import { describeValue, type RedactionRules } from './redact';
 
-// PyYAML's safe_load is YAML 1.1 (yes/no/on/off booleans, merge keys), but unlike the `yaml`
-// package's 1.1 schema it does NOT read y/Y/n/N as booleans. Match PyYAML so `DIB_X: n` stays a string.
+// PyYAML's safe_load is YAML 1.1 (merge keys, yes/no/on/off booleans, 0777 octal), but its
+// resolvers are narrower than the `yaml` package's 1.1 schema. Match PyYAML, so a config means
+// what it meant to Nodepool: `y`/`n` stay strings (not booleans), `.` and `1e5` and `123e4567`
+// stay strings (PyYAML floats need a digit and a dot, and a signed exponent), `09` stays a string.
 const BOOL = 'tag:yaml.org,2002:bool';
+const INT = 'tag:yaml.org,2002:int';
+const FLOAT = 'tag:yaml.org,2002:float';
 const pyTrue: ScalarTag = {
   identify: (v) => v === true,
   default: true,
@@ -34,9 +38,31 @@ const pyFalse: ScalarTag = {
   test: /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/,
   resolve: () => new Scalar(false),
 };
+const pyDecimal: ScalarTag = {
+  identify: (v) => typeof v === 'number' && Number.isInteger(v),
+  default: true,
+  tag: INT,
+  test: /^[-+]?(?:0|[1-9][0-9_]*)$/,
+  resolve: (str) => new Scalar(parseInt(str.replace(/_/g, ''), 10)),
+};
+const pyFloat: ScalarTag = {
+  identify: (v) => typeof v === 'number',
+  default: true,
+  tag: FLOAT,
+  test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?)$/,
+  resolve: (str) => new Scalar(parseFloat(str.replace(/_/g, ''))),
+};
+
+/** Keep the package's binary/octal/hex/sexagesimal ints, sexagesimal floats and .inf/.nan. */
+function keepTag(t: Tags[number]): boolean {
+  if (typeof t === 'string' || t.tag === BOOL) return typeof t === 'string';
+  if (t.tag === INT) return 'format' in t && t.format !== undefined;
+  if (t.tag === FLOAT) return ('format' in t && t.format === 'TIME') || ('test' in t && /inf/.test(String(t.test)));
+  return true;
+}
 
 function pyyamlTags(tags: Tags): Tags {
-  return [pyTrue, pyFalse, ...tags.filter((t) => typeof t === 'string' || t.tag !== BOOL)];
+  return [pyTrue, pyFalse, pyDecimal, pyFloat, ...tags.filter(keepTag)];
 }
 
 export class ConfigSource {

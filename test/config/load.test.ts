@@ -137,3 +137,32 @@ void test('Nodepool 2 top-level keys that old configs carry are ignored with a w
     ],
   );
 });
+
+void test('scalars resolve exactly as PyYAML safe_load does (values taken from PyYAML 6)', async () => {
+  const { ConfigSource } = await import('../../lib/config/source');
+  const text = 'a: .\nb: 1e5\nc: 123e4567\nd: 09\ne: 0777\nf: 0x1F\ng: 1_000\nh: 1.5\ni: .5\nj: 1.0e+5\nm: 190:20:30\nn: 1.\nq: y\nr: On\ns: 0b101\nu: 1e+5\nv: No\n';
+  const src = new ConfigSource('x.yaml', text, { wholeFile: false, substituted: [] });
+  assert.deepEqual(src.data, {
+    a: '.',
+    b: '1e5',
+    c: '123e4567',
+    d: '09',
+    e: 511,
+    f: 31,
+    g: 1000,
+    h: 1.5,
+    i: 0.5,
+    j: 100000,
+    m: 685230,
+    n: 1,
+    q: 'y',
+    r: true,
+    s: 5,
+    u: '1e+5',
+    v: false,
+  });
+});
+
+void test('elements-dir: . stays the string "." (not a YAML 1.1 NaN)', () => {
+  assert.equal(parse('elements-dir: .\n').config?.elementsDir, '.');
+});
