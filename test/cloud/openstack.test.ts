@@ -71,6 +71,17 @@ void describe('OpenStack provider on the simulator', () => {
     assert.ok((await p.listFlavors()).length > 0);
   });
 
+  void it('a clouds.yaml without a region uses the catalog\'s only region', async () => {
+    const { sim, cloudsFile, dir } = fixture();
+    const entry = { ...sim.cloudsYaml() } as Record<string, unknown>;
+    delete entry.region_name;
+    await writeCloudsYaml(cloudsFile, 'noregion', entry as never);
+    const p = new OpenStackProvider({ name: 'sim', rate: 0, cloud: loadCloud({ cloud: 'noregion', file: cloudsFile, env: {}, cwd: dir, home: dir }) });
+    assert.equal(p.session.cloud.region, undefined);
+    assert.ok((await p.listFlavors()).length > 0);
+    assert.equal(p.session.region, sim.region);
+  });
+
   void it('flavors, the flavor rule, availability zones', async () => {
     const p = fixture().provider();
     const flavors = await p.listFlavors();

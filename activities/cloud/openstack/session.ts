@@ -72,6 +72,8 @@ export class OpenStackSession {
   private readonly endpoints = new Map<ServiceName, string | null>();
   private readonly bucket: TokenBucket;
   private authing?: Promise<void>;
+  /** The clouds.yaml region, or the catalog's only region when clouds.yaml names none. */
+  region?: string;
 
   constructor(
     readonly cloud: CloudConfig,
@@ -144,13 +146,23 @@ export class OpenStackSession {
       () => new CloudTimeoutError(`Keystone did not answer within ${this.opts.timeoutMs} ms`, { url: this.cloud.auth.authUrl }),
     );
     this.endpoints.clear();
+    this.region = this.cloud.region ?? this.catalogRegion();
     const early = this.earlyMs();
     for (const [name, client] of Object.entries(this.clients) as [ServiceName, Client][]) {
       // Half our margin: pkgcloud must never decide on its own to re-authenticate inline.
       client.config.earlyTokenTimeout = early / 2;
       client._serviceUrl = this.lookupEndpoint(name, client);
     }
-    this.log.debug({ cloud: this.cloud.cloud, region: this.cloud.region }, 'authenticated');
+    this.log.debug({ cloud: this.cloud.cloud, region: this.region }, 'authenticated');
+  }
+
+  /** pkgcloud cannot pick v3 endpoints without a region; like openstacksdk, take the only one there is. */
+  private catalogRegion(): string | undefined {
+    const raw = this.identity.raw as { token?: { catalog?: { endpoints?: { region?: string }[] }[] } } | undefined;
+    const regions = new Set<string>();
+    for (const svc of raw?.token?.catalog ?? []) for (const ep of svc.endpoints ?? []) if (ep.region) regions.add(ep.region);
+    if (regions.size <= 1) return [...regions][0];
+    throw new FatalCloudError(`cloud ${this.cloud.cloud} has several regions (${[...regions].join(', ')}): set region-name in nodepool.yaml or region_name in clouds.yaml`);
   }
 
   private lookupEndpoint(name: ServiceName, client: Client): string | null {
@@ -158,7 +170,7 @@ export class OpenStackSession {
       try {
         const url = this.identity.getServiceEndpointUrl({
           serviceType,
-          region: this.cloud.region,
+          region: this.region,
           useInternal: this.cloud.interface === 'internal',
           useAdmin: this.cloud.interface === 'admin',
         });
@@ -203,7 +215,7 @@ export class OpenStackSession {
       await this.rateLimit();
       await this.ensureAuth();
       if (!this.endpoints.get(service)) {
-        throw new FatalCloudError(`cloud ${this.cloud.cloud} has no ${service} endpoint in region ${this.cloud.region ?? '(none)'}`);
+        throw new FatalCloudError(`cloud ${this.cloud.cloud} has no ${service} endpoint in region ${this.region ?? '(none)'}`);
       }
       const tokenId = this.identity.token?.id;
       try {
