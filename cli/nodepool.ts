@@ -1,6 +1,6 @@
 // The `nodepool` CLI: Nodepool's global flags and subcommands on commander. Exit codes follow
 // Nodepool (argparse): 0 ok, 1 no subcommand / command failure, 2 usage error.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type HelpContext } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, formatIssue, loadConfig } from '../lib/config';
 import { initLogging } from '../lib/log';
 import { COMMANDS } from './commands';
@@ -19,8 +19,18 @@ const USAGE_ERRORS = new Set([
   'commander.conflictingOption',
 ]);
 
+/** argparse's print_help() goes to stdout, also when no subcommand was given (commander: stderr). */
+class NodepoolProgram extends Command {
+  override outputHelp(context?: HelpContext): void;
+  override outputHelp(cb: (str: string) => string): void;
+  override outputHelp(arg?: HelpContext | ((str: string) => string)): void {
+    if (typeof arg === 'function') super.outputHelp(arg);
+    else super.outputHelp({ error: false });
+  }
+}
+
 export function buildProgram(io: CliIO, setExitCode: (code: number) => void, commands: readonly CommandModule[] = COMMANDS): Command {
-  const program = new Command('nodepool');
+  const program = new NodepoolProgram('nodepool');
   program
     .description('Nodepool command line tool (temporal-nodepool)')
     // Global flags must come before the subcommand, as with argparse.

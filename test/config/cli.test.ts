@@ -76,8 +76,9 @@ void test('%(NODEPOOL_PORT) is substituted from the environment', () => {
 void test('no subcommand prints the help and exits 1', () => {
   const r = nodepool(['-c', fixture('good', 'full-2024.yaml')]);
   assert.equal(r.code, 1);
-  assert.match(r.stdout + r.stderr, /Usage: nodepool \[options\] \[command\]/);
-  assert.match(r.stdout + r.stderr, /config-validate/);
+  assert.match(r.stdout, /^Usage: nodepool \[options\] \[command\]/);
+  assert.match(r.stdout, /config-validate/);
+  assert.equal(r.stderr, '');
 });
 
 void test('an unknown command exits 2', () => {
