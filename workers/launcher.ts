@@ -1,0 +1,39 @@
+// nodepool-launcher: the Temporal worker that serves Zuul's node requests.
+import { ConfigError, formatIssue } from '../lib/config';
+import { ConfigHolder } from './common/config-holder';
+import { daemonProgram, onShutdown, startLogging, writePidFile, type DaemonOptions } from './common/daemon';
+import { Launcher } from './launcher/service';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = daemonProgram('nodepool-launcher', '/var/run/nodepool/nodepool.pid').option('--no-webapp', 'do not run the status web app');
+  program.parse(argv);
+  const opts = program.opts<DaemonOptions & { webapp: boolean }>();
+  const logger = startLogging('nodepool-launcher', opts);
+  let holder: ConfigHolder;
+  try {
+    holder = await ConfigHolder.load(opts.config, opts.secure);
+  } catch (err) {
+    const lines = err instanceof ConfigError ? err.issues.map(formatIssue) : [String(err)];
+    for (const l of lines) process.stderr.write(`${l}\n`);
+    process.exit(1);
+  }
+  writePidFile(opts.pidfile);
+  const launcher = new Launcher(holder, {
+    minReadyInterval: Number(process.env.NODEPOOL_MIN_READY_INTERVAL ?? 2),
+    pollIntervalMs: Number(process.env.NODEPOOL_POLL_INTERVAL_MS ?? 1000),
+  });
+  onShutdown(logger, () => launcher.stop());
+  await launcher.start();
+  if (opts.webapp) {
+    const { startWebApp } = await import('./webapp');
+    const web = await startWebApp({ session: () => launcher.session, isReady: () => launcher.ready }, holder.config.webapp);
+    logger.info({ port: web.port }, 'status web app listening');
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

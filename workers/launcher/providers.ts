@@ -1,0 +1,47 @@
+// One cloud client per configured OpenStack provider, rebuilt when that provider's config
+// changes (Nodepool restarts a provider manager only when its config differs).
+import { providerConfigChanged, type NodepoolConfig, type OpenStackProvider as ProviderCfg } from '../../lib/config';
+import { loadCloud } from '../../lib/cloud/clouds-yaml';
+import { log } from '../../lib/log';
+import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { type Provider } from '../../activities/cloud/provider';
+
+export class ProviderClients {
+  private readonly clients = new Map<string, { cfg: ProviderCfg; client: Provider }>();
+  private readonly logger = log('providers');
+
+  /** Brings the clients in line with the config; a provider whose cloud cannot be loaded is skipped. */
+  sync(config: NodepoolConfig): void {
+    for (const [name, entry] of this.clients) {
+      const cfg = config.providers[name];
+      if (!cfg || cfg.driver !== 'openstack' || providerConfigChanged(entry.cfg, cfg)) {
+        void entry.client.close();
+        this.clients.delete(name);
+      }
+    }
+    for (const cfg of Object.values(config.providers)) {
+      if (cfg.driver !== 'openstack' || this.clients.has(cfg.name)) continue;
+      try {
+        const cloud = loadCloud({ cloud: cfg.cloud, region: cfg.regionName ?? undefined });
+        this.clients.set(cfg.name, { cfg, client: new OpenStackProvider({ name: cfg.name, cloud, rate: cfg.rate }) });
+      } catch (err) {
+        this.logger.error({ provider: cfg.name, error: (err as Error).message }, 'cannot set up provider');
+      }
+    }
+  }
+
+  get(name: string): Provider {
+    const c = this.clients.get(name);
+    if (!c) throw new Error(`provider ${name} is not configured or its cloud could not be loaded`);
+    return c.client;
+  }
+
+  names(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients.values()) await c.client.close();
+    this.clients.clear();
+  }
+}

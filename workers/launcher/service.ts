@@ -1,0 +1,159 @@
+// Wires a running launcher together: ZooKeeper session, Temporal workers (the `launcher` queue
+// and one `provider/<name>` queue per provider, rate-limited by Nodepool's `rate`), pool
+// registration, the ZooKeeper watchers, min-ready, and live config reload.
+import { hostname } from 'node:os';
+import { Worker } from '@temporalio/worker';
+import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
+import { createStats, type Stats } from '../../lib/metrics/statsd';
+import { log } from '../../lib/log';
+import { type ZkSession } from '../../lib/zk/session';
+import { createLauncherActivities, createProviderActivities, type LauncherContext } from '../../activities/launcher';
+import { PoolRegistry } from '../../activities/launcher/pools';
+import { QuotaTracker } from '../../activities/launcher/quota';
+import { LAUNCHER_QUEUE, providerQueue } from '../../workflows/lib/activities';
+import { workflowIds } from '../../workflows/messages';
+import type { minReadyWorkflow } from '../../workflows';
+import { type ConfigHolder } from '../common/config-holder';
+import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '../common/temporal';
+import { connectZooKeeper } from '../common/zookeeper';
+import { ProviderClients } from './providers';
+import { LauncherWatchers } from './watchers';
+
+export interface LauncherOptions {
+  /** min-ready pass interval (seconds). */
+  minReadyInterval?: number;
+  /** ZooKeeper poll interval (ms). */
+  pollIntervalMs?: number;
+}
+
+export class Launcher {
+  private readonly logger = log('launcher');
+  private readonly workers = new Map<string, { worker: Worker; done: Promise<void>; rate: number }>();
+  private zk!: ZkSession;
+  private temporal!: TemporalHandles;
+  private stats!: Stats;
+  private readonly providers = new ProviderClients();
+  private pools!: PoolRegistry;
+  private watchers!: LauncherWatchers;
+  private ctx!: LauncherContext;
+  /** Set once the first pass is done: the web app's /ready answers 200 from then on. */
+  ready = false;
+
+  constructor(
+    private readonly holder: ConfigHolder,
+    private readonly opts: LauncherOptions = {},
+  ) {}
+
+  get config(): NodepoolConfig {
+    return this.holder.config;
+  }
+
+  get session(): ZkSession {
+    return this.zk;
+  }
+
+  get poolRegistry(): PoolRegistry {
+    return this.pools;
+  }
+
+  async start(): Promise<void> {
+    const config = this.config;
+    this.zk = await connectZooKeeper(config);
+    this.temporal = await connectTemporal();
+    await ensureSearchAttributes(this.temporal.connection, this.temporal.namespace);
+    this.stats = createStats();
+    this.providers.sync(config);
+    const host = hostname();
+    this.pools = new PoolRegistry(() => this.zk, host.split('.')[0] ?? host, host);
+    await this.pools.sync(config);
+    this.zk.onNewSession(() => this.pools.reRegister(this.config));
+    this.watchers = new LauncherWatchers(() => this.zk, this.temporal.client, this.pools, () => this.config, this.opts.pollIntervalMs);
+    this.ctx = {
+      zk: () => this.zk,
+      config: () => this.config,
+      pools: this.pools,
+      provider: (name) => this.providers.get(name),
+      quota: new QuotaTracker(),
+      stats: this.stats,
+      nodes: async () => this.watchers.nodes(),
+      noteCreated: (n) => this.watchers.noteCreated(n),
+    };
+    await this.startWorker(LAUNCHER_QUEUE, 0);
+    await this.syncProviderWorkers(config);
+    this.watchers.start();
+    await this.temporal.client.workflow.start<typeof minReadyWorkflow>('minReadyWorkflow', {
+      workflowId: workflowIds.minReady(),
+      taskQueue: LAUNCHER_QUEUE,
+      args: [{ intervalSeconds: this.opts.minReadyInterval }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    this.holder.on('changed', (cfg: NodepoolConfig) => void this.reconfigure(cfg));
+    this.holder.watch();
+    this.ready = true;
+    this.logger.info({ providers: this.providers.names(), pools: this.pools.ours().map((p) => p.id) }, 'launcher running');
+  }
+
+  private async reconfigure(cfg: NodepoolConfig): Promise<void> {
+    try {
+      this.providers.sync(cfg);
+      await this.pools.sync(cfg);
+      await this.syncProviderWorkers(cfg);
+    } catch (err) {
+      this.logger.error({ err }, 'reconfiguration failed');
+    }
+  }
+
+  private async syncProviderWorkers(cfg: NodepoolConfig): Promise<void> {
+    const wanted = new Map<string, OpenStackProvider>();
+    for (const p of Object.values(cfg.providers)) if (p.driver === 'openstack') wanted.set(providerQueue(p.name), p);
+    for (const [queue, w] of this.workers) {
+      if (queue === LAUNCHER_QUEUE) continue;
+      const p = wanted.get(queue);
+      if (!p || p.rate !== w.rate) {
+        w.worker.shutdown();
+        await w.done;
+        this.workers.delete(queue);
+      }
+    }
+    for (const [queue, p] of wanted) if (!this.workers.has(queue)) await this.startWorker(queue, p.rate);
+  }
+
+  private async startWorker(taskQueue: string, rate: number): Promise<void> {
+    const isLauncher = taskQueue === LAUNCHER_QUEUE;
+    const worker = await Worker.create({
+      connection: this.temporal.native,
+      namespace: this.temporal.namespace,
+      taskQueue,
+      ...(isLauncher
+        ? {
+            workflowsPath: require.resolve('../../workflows'),
+            activities: createLauncherActivities(this.ctx),
+            // every held lock is a running activity
+            maxConcurrentActivityTaskExecutions: 5000,
+            maxConcurrentWorkflowTaskExecutions: 50,
+          }
+        : {
+            activities: createProviderActivities(this.ctx),
+            maxConcurrentActivityTaskExecutions: 500,
+            // Nodepool's `rate` (seconds between API calls) as a server-side limit on this queue
+            ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: 1 / rate } : {}),
+          }),
+      shutdownGraceTime: '10 seconds',
+    });
+    const done = worker.run().catch((err: unknown) => this.logger.error({ err, taskQueue }, 'worker stopped with an error'));
+    this.workers.set(taskQueue, { worker, done, rate });
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.holder.stop();
+    this.watchers?.stop();
+    for (const w of this.workers.values()) w.worker.shutdown();
+    await Promise.all([...this.workers.values()].map((w) => w.done));
+    await this.pools?.close().catch(() => undefined);
+    await this.providers.close();
+    await this.zk?.close();
+    await this.temporal?.close();
+    await this.stats?.close();
+  }
+}
