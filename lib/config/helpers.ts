@@ -7,3 +7,8 @@ export const DEFAULT_CONFIG_PATH = '/etc/nodepool/nodepool.yaml';
 export function unsupportedProviders(config: NodepoolConfig): UnsupportedProvider[] {
   return Object.values(config.providers).filter((p): p is UnsupportedProvider => !p.supported);
 }
+
+/** The launcher's log line for a provider it skips. */
+export function unsupportedProviderMessage(p: UnsupportedProvider): string {
+  return `driver ${p.driver} not supported, provider ${p.name} ignored`;
+}

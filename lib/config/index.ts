@@ -10,5 +10,5 @@ export { SUPPORTED_DRIVERS, UNSUPPORTED_DRIVERS, isSupportedDriver } from './dri
 export type { DriverName, SupportedDriver, UnsupportedDriver } from './drivers';
 export { substituteEnvVars } from './substitute';
 export { ZK_PLAIN_PORT, ZK_TLS_PORT, zooKeeperHosts } from './zookeeper';
-export { DEFAULT_CONFIG_PATH, unsupportedProviders } from './helpers';
+export { DEFAULT_CONFIG_PATH, unsupportedProviderMessage, unsupportedProviders } from './helpers';
 export type * from './types';

@@ -1,7 +1,7 @@
 // Real-world-shaped configs of both eras load unchanged, with Nodepool's defaults applied.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig, type OpenStackProvider, type StaticProvider, unsupportedProviders } from '../../lib/config';
+import { loadConfig, type OpenStackProvider, type StaticProvider, unsupportedProviderMessage, unsupportedProviders } from '../../lib/config';
 import { errorLines, fixture, issueLines } from './helpers';
 
 const load = (name: string, env: Record<string, string> = {}) => loadConfig(fixture('good', name), undefined, { env });
@@ -246,4 +246,11 @@ void test('the good fixtures have no errors at all', async () => {
     assert.deepEqual(await errorLines(fixture('good', f)), [], f);
   }
   assert.equal((await issueLines(fixture('good', 'full-2024.yaml'))).length, 0);
+});
+
+void test('the launcher log line for a skipped provider', async () => {
+  const { config } = await load('passthrough.yaml');
+  const [first] = unsupportedProviders(config);
+  assert.ok(first);
+  assert.equal(unsupportedProviderMessage(first), 'driver kubernetes not supported, provider kube ignored');
 });

@@ -51,3 +51,12 @@ void test('keys Nodepool ignores in the secure file draw a warning; their env-va
   assert.deepEqual(warnings[0]?.path, ['providers']);
   assert.equal(config.diskimages['fake-image']?.envVars.OTHER_SECRET, 'extra-keys-secret-value');
 });
+
+void test('a missing secure file is a ConfigError naming it', async () => {
+  const secure = fixture('secure', 'does-not-exist.yaml');
+  await assert.rejects(loadConfig(MAIN, secure, { env: {}, sleep: async () => {} }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.message, `${secure}: cannot read the file: file not found`);
+    return true;
+  });
+});
