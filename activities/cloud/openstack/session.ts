@@ -4,24 +4,16 @@
 // `_request` but decides success itself (pkgcloud treats 429/502/504 as success, libs.md §1.8),
 // applies the provider's rate limit and a per-call timeout, and re-authenticates once on 401.
 import { readFileSync } from 'node:fs';
-import * as pkgcloud from 'pkgcloud';
-import { Client, type IncomingResponse, type RequestOptions } from 'pkgcloud/lib/pkgcloud/openstack/client';
+import { type Client, type IncomingResponse, type RequestOptions } from 'pkgcloud/lib/pkgcloud/openstack/client';
 import { type CloudConfig } from '../../../lib/cloud/clouds-yaml';
 import { log, type Logger } from '../../../lib/log';
+import { CATALOG_TYPES, createClients, type ServiceName } from './clients';
 import { AuthenticationError, CloudTimeoutError, FatalCloudError, isCloudError, type CloudError } from '../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
 import { KeystoneIdentity, type TransportSettings } from './identity';
 import { providerBucket, type TokenBucket } from './rate-limit';
 
-export type ServiceName = 'compute' | 'network' | 'image' | 'volume';
-
-/** Catalog types tried for each service, in order (Cinder has gone by several names). */
-const CATALOG_TYPES: Record<ServiceName, string[]> = {
-  compute: ['compute'],
-  network: ['network'],
-  image: ['image'],
-  volume: ['block-storage', 'volumev3', 'volumev2', 'volume'],
-};
+export type { ServiceName } from './clients';
 
 export interface SessionOptions {
   /** Provider name (rate bucket, logger). */
@@ -41,25 +33,6 @@ export interface CallResponse<T> {
   status: number;
   body: T;
   headers: IncomingResponse['headers'];
-}
-
-/** A pkgcloud client for a service pkgcloud has no client for (Glance, Cinder): plain URL join. */
-class RawServiceClient extends Client {
-  constructor(options: Record<string, unknown>, serviceType: string) {
-    super(options);
-    this.serviceType = serviceType;
-  }
-
-  override _getUrl(options: RequestOptions): string {
-    if (!this._serviceUrl) throw new Error('Service url not found');
-    return `${serviceRoot(this.serviceType, this._serviceUrl)}/${(options.path ?? '').replace(/^\/+/, '')}`;
-  }
-}
-
-/** Glance paths carry their version (v2/images), so an image catalog URL ending in /v2 is cut back. */
-export function serviceRoot(serviceType: string, url: string): string {
-  const u = url.replace(/\/+$/, '');
-  return serviceType === 'image' ? u.replace(/\/v2(\.\d+)?$/, '') : u;
 }
 
 const USER_AGENT = 'temporal-nodepool';
@@ -88,22 +61,7 @@ export class OpenStackSession {
       userAgent: `${USER_AGENT} nodejs-pkgcloud/2.2.0`,
     };
     this.identity = new KeystoneIdentity(cloud.auth, this.transport);
-    // Options pkgcloud's clients need; credentials stay in KeystoneIdentity.
-    const base = {
-      provider: 'openstack',
-      authUrl: cloud.auth.authUrl,
-      keystoneAuthVersion: 'v3',
-      region: cloud.region,
-      useInternal: cloud.interface === 'internal',
-      useAdmin: cloud.interface === 'admin',
-      strictSSL: cloud.verify,
-    };
-    this.clients = {
-      compute: pkgcloud.compute.createClient({ ...base }),
-      network: pkgcloud.network.createClient({ ...base }),
-      image: new RawServiceClient({ ...base }, 'image'),
-      volume: new RawServiceClient({ ...base }, 'volume'),
-    };
+    this.clients = createClients(cloud);
     for (const c of Object.values(this.clients)) {
       c._identity = this.identity;
       c.setCustomUserAgent(USER_AGENT);
@@ -151,6 +109,7 @@ export class OpenStackSession {
     for (const [name, client] of Object.entries(this.clients) as [ServiceName, Client][]) {
       // Half our margin: pkgcloud must never decide on its own to re-authenticate inline.
       client.config.earlyTokenTimeout = early / 2;
+      client.region = this.region;
       client._serviceUrl = this.lookupEndpoint(name, client);
     }
     this.log.debug({ cloud: this.cloud.cloud, region: this.region }, 'authenticated');

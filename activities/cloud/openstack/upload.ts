@@ -11,7 +11,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AuthenticationError, CloudTimeoutError, isCloudError } from '../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
-import { type OpenStackSession, serviceRoot } from './session';
+import { serviceRoot } from './clients';
+import { type OpenStackSession } from './session';
 
 export interface Checksums {
   md5: string;
