@@ -104,7 +104,18 @@ export class ConfigSource {
       });
     }
     const fatal = this.issues.some((i) => i.severity === 'error');
-    this.data = fatal ? undefined : this.doc.toJS({ maxAliasCount: 10000 });
+    this.data = fatal ? undefined : this.toJS();
+  }
+
+  /** toJS() throws on alias bombs ("excessive alias count"); that is a YAML error too. */
+  private toJS(): unknown {
+    try {
+      return this.doc.toJS({ maxAliasCount: 10000 });
+    } catch (e) {
+      const message = this.rules.wholeFile ? 'details hidden: secure file' : e instanceof Error ? e.message : String(e);
+      this.issues.push({ severity: 'error', kind: 'yaml', file: this.file, path: [], message: `YAML error: ${message}` });
+      return undefined;
+    }
   }
 
   /** Source text of a scalar (e.g. `release: 8.10` → "8.10", where the number would give 8.1). */

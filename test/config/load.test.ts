@@ -166,3 +166,12 @@ void test('scalars resolve exactly as PyYAML safe_load does (values taken from P
 void test('elements-dir: . stays the string "." (not a YAML 1.1 NaN)', () => {
   assert.equal(parse('elements-dir: .\n').config?.elementsDir, '.');
 });
+
+void test('a YAML alias bomb is a YAML error, not a crash', () => {
+  const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+  const { config, issues } = parse(lines.join('\n') + '\n');
+  assert.equal(config, undefined);
+  assert.equal(issues[0]?.kind, 'yaml');
+  assert.match(issues[0]?.message ?? '', /YAML error: .*alias/i);
+});
