@@ -136,6 +136,12 @@ export interface Quota {
   volumeGb?: QuotaFigure;
 }
 
+export interface ListOptions {
+  /** Accept a list fetched at most this long ago. Many node workflows polling for ACTIVE then
+   *  share one list call, as Nodepool's server-list cache does, instead of one GET each. */
+  maxAgeMs?: number;
+}
+
 export interface Provider {
   readonly name: string;
 
@@ -143,9 +149,9 @@ export interface Provider {
   /** Null when the server does not exist. */
   getServer(id: string): Promise<CloudServer | null>;
   /** Every server (all pages). */
-  listServers(): Promise<CloudServer[]>;
+  listServers(opts?: ListOptions): Promise<CloudServer[]>;
   /** Servers this provider launched: metadata nodepool_provider_name equals this provider. */
-  listNodepoolServers(): Promise<CloudServer[]>;
+  listNodepoolServers(opts?: ListOptions): Promise<CloudServer[]>;
   /** Asks for deletion; true if it was asked, false if it was already gone. */
   deleteServer(id: string): Promise<boolean>;
   getConsoleLog(serverId: string, lines?: number): Promise<string>;

@@ -226,6 +226,20 @@ void describe('OpenStack provider on the simulator', () => {
     for (const s of all) await p.deleteServer(s.id);
   });
 
+  void it('pollers share one server list: concurrent calls make one fetch, maxAgeMs reuses a recent one', async () => {
+    const { sim } = fixture();
+    const p = fixture().provider();
+    await sim.admin.leakServer({ name: 'np0000000060', metadata: { nodepool_provider_name: 'sim', nodepool_node_id: '0000000060' } });
+    const count = async () => (await sim.admin.state()).requests['GET compute /v2.1/servers/detail'] ?? 0;
+    const lists = await Promise.all(Array.from({ length: 10 }, () => p.listServers({ maxAgeMs: 5000 })));
+    assert.ok(lists.every((l) => l.length === 1));
+    assert.equal(await count(), 1, 'ten concurrent pollers, one GET');
+    await p.listNodepoolServers({ maxAgeMs: 5000 });
+    assert.equal(await count(), 1, 'a list younger than maxAgeMs is reused');
+    await p.listServers();
+    assert.equal(await count(), 2, 'no maxAgeMs: always fresh');
+  });
+
   void it('an ERROR server with a quota fault maps to a quota error; another fault to fatal', async () => {
     const { sim } = fixture();
     const p = fixture().provider();

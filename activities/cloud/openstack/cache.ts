@@ -21,3 +21,25 @@ export class TtlCache<T> {
     this.value = undefined;
   }
 }
+
+/** The last list and when it was fetched; concurrent callers share one in-flight fetch. */
+export class SharedList<T> {
+  private last?: { at: number; v: T };
+  private inflight?: Promise<T>;
+
+  async get(maxAgeMs: number, load: () => Promise<T>): Promise<T> {
+    if (this.last && maxAgeMs > 0 && Date.now() - this.last.at <= maxAgeMs) return this.last.v;
+    if (!this.inflight) {
+      const started = Date.now();
+      this.inflight = load()
+        .then((v) => {
+          this.last = { at: started, v };
+          return v;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
+    }
+    return this.inflight;
+  }
+}

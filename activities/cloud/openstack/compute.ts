@@ -80,8 +80,13 @@ export async function listServers(ctx: OpenStackContext, qs: Record<string, stri
   return servers.map((s) => toServer(s, addr));
 }
 
-export async function listNodepoolServers(ctx: OpenStackContext): Promise<CloudServer[]> {
-  return (await listServers(ctx)).filter((s) => s.metadata.nodepool_provider_name === ctx.provider && s.status !== 'DELETED');
+/** The full list, reused when younger than maxAgeMs; callers at the same time share one fetch. */
+export function listServersCached(ctx: OpenStackContext, maxAgeMs: number): Promise<CloudServer[]> {
+  return ctx.serverList.get(maxAgeMs, () => listServers(ctx));
+}
+
+export async function listNodepoolServers(ctx: OpenStackContext, maxAgeMs = 0): Promise<CloudServer[]> {
+  return (await listServersCached(ctx, maxAgeMs)).filter((s) => s.metadata.nodepool_provider_name === ctx.provider && s.status !== 'DELETED');
 }
 
 export function deleteServer(ctx: OpenStackContext, id: string): Promise<boolean> {

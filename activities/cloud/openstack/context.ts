@@ -1,7 +1,7 @@
 // What every OpenStack operation module needs: the session, the provider name, page size and the
 // caches. Built once per provider by OpenStackProvider.
-import { type Flavor } from '../provider';
-import { type TtlCache } from './cache';
+import { type CloudServer, type Flavor } from '../provider';
+import { type SharedList, type TtlCache } from './cache';
 import { type OpenStackSession } from './session';
 
 export interface NeutronNetwork {
@@ -24,4 +24,6 @@ export interface OpenStackContext {
     networks: TtlCache<NeutronNetwork[]>;
     availabilityZones: TtlCache<string[]>;
   };
+  /** The full server list, shared by concurrent pollers. */
+  serverList: SharedList<CloudServer[]>;
 }

@@ -7,12 +7,13 @@ import type {
   Flavor,
   FlavorRequest,
   FloatingIp,
+  ListOptions,
   Port,
   Provider,
   Quota,
   UploadImageRequest,
 } from '../provider';
-import { TtlCache } from './cache';
+import { SharedList, TtlCache } from './cache';
 import * as compute from './compute';
 import { type OpenStackContext } from './context';
 import * as flavors from './flavors';
@@ -57,6 +58,7 @@ export class OpenStackProvider implements Provider {
       pollMs: opts.imagePollMs ?? 2000,
       preferPrivate: opts.cloud.private,
       caches: { flavors: new TtlCache(ttl), networks: new TtlCache(ttl), availabilityZones: new TtlCache(ttl) },
+      serverList: new SharedList(),
     };
   }
 
@@ -68,12 +70,12 @@ export class OpenStackProvider implements Provider {
     return compute.getServer(this.ctx, id);
   }
 
-  listServers(): Promise<CloudServer[]> {
-    return compute.listServers(this.ctx);
+  listServers(opts?: ListOptions): Promise<CloudServer[]> {
+    return compute.listServersCached(this.ctx, opts?.maxAgeMs ?? 0);
   }
 
-  listNodepoolServers(): Promise<CloudServer[]> {
-    return compute.listNodepoolServers(this.ctx);
+  listNodepoolServers(opts?: ListOptions): Promise<CloudServer[]> {
+    return compute.listNodepoolServers(this.ctx, opts?.maxAgeMs ?? 0);
   }
 
   deleteServer(id: string): Promise<boolean> {
