@@ -3,7 +3,9 @@
 //  * an error code the library does not know (newer servers send e.g. -118, -121, -127) made
 //    Exception.create throw inside the socket data handler and crash the process;
 //  * a malformed frame threw inside the same handler;
-//  * Transaction.check/setData/remove turn version 0 into -1 ("any version") — see fixVersion.
+//  * Transaction.check/setData/remove turn version 0 into -1 ("any version") — see fixVersion;
+//  * paths ending in '/' were refused, but Nodepool creates nodes and uploads sequentially on
+//    "/nodepool/nodes/" (the id is the bare sequence number): the server accepts that.
 import { type Client, type ConnectionManager, type Transaction } from 'node-zookeeper-client';
 import { log } from '../log';
 
@@ -13,6 +15,9 @@ const ExceptionModule = require('node-zookeeper-client/lib/Exception.js') as {
   SYSTEM_ERROR: number;
   [k: string]: unknown;
 };
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PathModule = require('node-zookeeper-client/lib/Path.js') as { validate: (path: string) => void };
 
 let installed = false;
 
@@ -30,6 +35,8 @@ export function installGlobalPatches(): void {
     e.message = `Exception: UNKNOWN[${code}]`;
     return e;
   };
+  const validate = PathModule.validate;
+  PathModule.validate = (path: string) => validate(typeof path === 'string' && path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
 }
 
 /** Per client: a frame the parser chokes on drops the connection (reconnect) instead of the process. */
