@@ -78,7 +78,7 @@ void describe('TokenBucket (provider rate)', () => {
       await b.take();
       times[i] = performance.now() - t0;
     }));
-    assert.ok((times[0] ?? 99) < 20, `first call is immediate (${times[0]})`);
+    assert.ok((times[1] ?? 0) - (times[0] ?? 0) >= 30, `the second waits for the interval (${times[0]}, ${times[1]})`);
     for (let i = 1; i < 4; i++) assert.ok((times[i] ?? 0) >= (times[i - 1] ?? 0), 'served in order');
     assert.ok((times[3] ?? 0) >= 110, `4 calls at 40 ms spacing take >= 120 ms (${times[3]})`);
   });
@@ -87,7 +87,7 @@ void describe('TokenBucket (provider rate)', () => {
     const b = new TokenBucket(0);
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) await b.take();
-    assert.ok(performance.now() - t0 < 50);
+    assert.ok(performance.now() - t0 < 1000, 'no waiting at all (100 calls would take 4 s at 40 ms)');
   });
 });
 
