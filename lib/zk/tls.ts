@@ -32,6 +32,8 @@ const CONNECTING = 1; // ConnectionManager STATES.CONNECTING
 
 export function enableTls(client: Client, material: ZkTlsMaterial): void {
   const cm = client.connectionManager;
+  let lastError = '';
+  let lastLogged = 0;
   cm.connect = function (this: ConnectionManager) {
     this.setState(CONNECTING);
     this.findNextServer((server) => {
@@ -53,7 +55,14 @@ export function enableTls(client: Client, material: ZkTlsMaterial): void {
       socket.on('close', this.onSocketClosed.bind(this));
       socket.on('error', this.onSocketError.bind(this));
       // the library swallows socket errors; a certificate problem would otherwise retry silently
-      socket.on('error', (err) => log('zk').warn({ err, server: `${server.host}:${server.port}` }, 'ZooKeeper TLS connection failed'));
+      // (several times a second: say it once a minute per distinct error)
+      socket.on('error', (err) => {
+        const now = Date.now();
+        if (err.message === lastError && now - lastLogged < 60_000) return;
+        lastError = err.message;
+        lastLogged = now;
+        log('zk').warn({ err, server: `${server.host}:${server.port}` }, 'ZooKeeper TLS connection failed');
+      });
     });
   };
 }
