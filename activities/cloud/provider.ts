@@ -170,6 +170,9 @@ export interface Provider {
   /** True if deleted, false if it was already gone. */
   deleteImage(id: string): Promise<boolean>;
 
+  /** Pool `auto-floating-ip`: true when the server has no public IPv4 and the cloud has an
+   *  external network to take one from (openstacksdk's _needs_floating_ip). */
+  needsFloatingIp(server: CloudServer): Promise<boolean>;
   listFloatingIps(): Promise<FloatingIp[]>;
   /** Allocates a floating IP on the external network and attaches it to the server's port. */
   createFloatingIp(serverId: string, network?: string): Promise<FloatingIp>;

@@ -278,7 +278,11 @@ void describe('OpenStack provider on the simulator', () => {
     const p = fixture().provider();
     await cirros();
     const s = await p.createServer(request('0000000040'));
-    await waitFor('ACTIVE', async () => (await p.getServer(s.id))?.status === 'ACTIVE');
+    const active = await waitFor('ACTIVE', async () => {
+      const got = await p.getServer(s.id);
+      return got?.status === 'ACTIVE' && got;
+    });
+    assert.equal(await p.needsFloatingIp(active), true, 'only a private address, and there is an external network');
     const fip = await p.createFloatingIp(s.id);
     assert.ok(fip.portId);
     const withIp = await waitFor('floating IP on server', async () => {
@@ -286,6 +290,7 @@ void describe('OpenStack provider on the simulator', () => {
       return got?.addresses.publicV4 === fip.address && got;
     });
     assert.equal(withIp.addresses.interfaceIp, fip.address);
+    assert.equal(await p.needsFloatingIp(withIp), false);
     assert.ok(withIp.addresses.privateV4?.startsWith('10.0.0.'));
     assert.ok((await p.listFloatingIps()).some((f) => f.id === fip.id));
 

@@ -1,5 +1,6 @@
 // Glance v2 as openstacksdk's create_image does it for Nodepool: reuse an active image of the same
-// name and hashes; otherwise create (properties as strings, owner_specified.openstack.* hashes),
+// name and hashes; otherwise create (properties as strings but min_disk/min_ram, plus the
+// owner_specified.openstack.* hashes),
 // PUT the file streamed, poll until active ('killed' fails), and delete the image if any of that
 // fails so an upload never leaks a half-made image.
 import { constants } from 'node:fs';

@@ -122,6 +122,10 @@ export class OpenStackProvider implements Provider {
     return image.deleteImage(this.ctx, id);
   }
 
+  needsFloatingIp(server: CloudServer): Promise<boolean> {
+    return network.needsFloatingIp(this.ctx, server);
+  }
+
   listFloatingIps(): Promise<FloatingIp[]> {
     return network.listFloatingIps(this.ctx);
   }

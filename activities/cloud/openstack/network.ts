@@ -1,7 +1,7 @@
 // Neutron: networks (by name or id), ports (DOWN-port cleanup) and floating IPs (create+attach,
 // delete, delete unattached). pkgcloud's network client adds the /v2.0 prefix to every path.
 import { FatalCloudError, NotFoundError } from '../errors';
-import { type FloatingIp, type Port } from '../provider';
+import { type CloudServer, type FloatingIp, type Port } from '../provider';
 import { type NeutronNetwork, type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
 import { listAll } from './paginate';
@@ -90,6 +90,11 @@ export async function listFloatingIps(ctx: OpenStackContext): Promise<FloatingIp
     pageSize: ctx.pageSize,
   });
   return fips.map(toFloatingIp);
+}
+
+export async function needsFloatingIp(ctx: OpenStackContext, server: CloudServer): Promise<boolean> {
+  if (server.addresses.publicV4) return false;
+  return (await listNetworks(ctx)).some((n) => n['router:external']);
 }
 
 /** Allocates a floating IP on `network` (default: the first router:external network) bound to the server's port. */
