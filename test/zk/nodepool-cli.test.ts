@@ -17,6 +17,16 @@ import { RawJson } from '../../lib/zk/json';
 import { runPython } from './py';
 import { serverReady } from './helpers';
 
+type Row = Record<string, unknown>;
+interface CliOutput {
+  nodes: Row[];
+  requests: Row[];
+  dib_images: Row[];
+  images: Row[];
+  node_table: string;
+  lock_node: string;
+}
+
 const SRC = process.env.NODEPOOL_SRC;
 const skip = !SRC || !existsSync(join(SRC, 'nodepool/status.py')) ? 'set NODEPOOL_SRC to a Nodepool (2024) source tree' : false;
 
@@ -50,24 +60,24 @@ void test('nodepool list / request-list / dib-image-list / image-list read our t
       ).catch((e: Error) => {
         throw new Error(e.message);
       }),
-    ) as Record<string, Record<string, unknown>[]> & { node_table: string; lock_node: string };
+    ) as CliOutput;
     console.log(out.node_table);
-    const n = out.nodes[0] as Record<string, unknown>;
+    const n = out.nodes[0] as Row;
     assert.equal(n.id, node.id);
     assert.equal(n.state, 'ready');
     assert.equal(n.locked, 'locked', 'our kazoo-style contender shows as Locked');
     assert.deepEqual(n.label, ['ubuntu-jammy']);
     assert.equal(n.connection_port, 22);
     assert.equal(out.lock_node, 'locked by someone else', 'NP24 lockNode respects our lock');
-    const r = out.requests[0] as Record<string, unknown>;
+    const r = out.requests[0] as Row;
     assert.equal(r.id, req.id);
     assert.equal(r.state, 'requested');
     assert.equal(r.requestor, 'NodePool:min-ready');
-    const b = out.dib_images[0] as Record<string, unknown>;
+    const b = out.dib_images[0] as Row;
     assert.equal(b.id, `ubuntu-jammy-${build.id}`);
     assert.equal(b.state, 'ready');
     assert.deepEqual(b.formats, ['qcow2', 'raw']);
-    const u = out.images[0] as Record<string, unknown>;
+    const u = out.images[0] as Row;
     assert.equal(u.upload_id, upload.id);
     assert.equal(u.external_name, 'ubuntu-jammy-1');
     await lock.release();
