@@ -26,6 +26,7 @@ import { dibConfigError, dibExecFailed, dibFailed, dibOutputMissing, dibTimeout 
 import { collectOutputs, removeOutputs } from './outputs';
 import { type GroupExit, type GroupProcess, spawnGroup } from './process-group';
 import { makeRedactor } from './redact';
+import { type BuildStats, emitBuildStats } from './stats';
 import { type BuildDiskimageInput, type BuildDiskimageResult, type DibBuildSpec, type DibHeartbeat } from './types';
 
 export interface DibActivityDeps {
@@ -39,6 +40,8 @@ export interface DibActivityDeps {
   heartbeatIntervalMs?: number;
   /** SIGTERM → SIGKILL grace for the process group. Default 60 s: DIB's trap unmounts on SIGTERM. */
   killGraceMs?: number;
+  /** statsd (lib/metrics/statsd.ts) for Nodepool's nodepool.dib_image_build.* metrics. */
+  stats?: BuildStats;
 }
 
 const LAST_LINES = 20;
@@ -161,20 +164,24 @@ export function createDibActivities(deps: DibActivityDeps) {
       throw outcome.reason instanceof Error ? outcome.reason : new CancelledFailure('build cancelled');
     }
     if (outcome.kind === 'timeout') {
+      emitBuildStats(deps.stats, image, 1, durationMs);
       await cleanAll();
       throw dibTimeout(image, input.buildId, spec.diskimage.buildTimeout, logPath);
     }
     const { code, signal } = outcome.exit;
     if (code !== 0) {
       logger.info({ rc: code, signal }, `DIB failed creating ${image}`);
+      emitBuildStats(deps.stats, image, code ?? 1, durationMs);
       await cleanAll();
       throw dibFailed(image, input.buildId, code, signal, logPath, last);
     }
     const { files, missing } = await collectOutputs(cmd.outputBase, cmd.formats);
     if (missing.length) {
+      emitBuildStats(deps.stats, image, 0, durationMs);
       await cleanAll();
       throw dibOutputMissing(image, input.buildId, missing, logPath);
     }
+    emitBuildStats(deps.stats, image, 0, durationMs, files);
     await cleanupDibTmp(cmd.tmpDir);
     logger.info({ durationMs, files: files.map((f) => f.path) }, `DIB image ${image} is built`);
     return { diskimage: image, buildId: input.buildId, formats: cmd.formats, files, logPath, durationMs, command: cmd.argv, envNames: cmd.envNames };

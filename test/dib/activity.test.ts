@@ -213,3 +213,35 @@ void test('explicit formats from the workflow win over the config', async (t) =>
   assert.deepEqual(r.formats, ['tar']);
   assert.ok(!b.log(ID).includes('qemu-img-options'));
 });
+
+void test("Nodepool's dib_image_build metrics: sizes on success, rc 127 on failure, rc 1 on timeout", async (t) => {
+  const sent: [string, string, number][] = [];
+  const stats = { gauge: (n: string, v: number) => void sent.push(['g', n, v]), timing: (n: string, v: number) => void sent.push(['t', n, v]) };
+  const ok = fakeBuilder({}, { stats });
+  t.after(ok.cleanup);
+  const r = await ok.build({ diskimage: 'fake-image', buildId: 'c1' });
+  const names = sent.map(([k, n]) => `${k} ${n}`);
+  assert.deepEqual(names, [
+    'g nodepool.dib_image_build.fake-image.qcow2.size',
+    'g nodepool.dib_image_build.fake-image.raw.size',
+    't nodepool.dib_image_build.fake-image.status.duration',
+    'g nodepool.dib_image_build.fake-image.status.rc',
+    'g nodepool.dib_image_build.fake-image.status.last_build',
+  ]);
+  assert.equal(sent[0]?.[2], r.files[0]?.allocatedBytes);
+  assert.equal(sent[3]?.[2], 0);
+  assert.ok(Math.abs((sent[4]?.[2] ?? 0) - Date.now() / 1000) < 60);
+
+  sent.length = 0;
+  const bad = fakeBuilder({ envVars: { SHOULD_FAIL: 'true' } }, { stats });
+  t.after(bad.cleanup);
+  await failureOf(bad.build({ diskimage: 'fake-image', buildId: 'c2' }));
+  assert.deepEqual(sent.filter(([, n]) => n.endsWith('.rc')).map(([, , v]) => v), [127]);
+  assert.ok(!sent.some(([, n]) => n.endsWith('.size')));
+
+  sent.length = 0;
+  const slow = fakeBuilder({ envVars: { FAKE_DIB_HANG: '1' }, buildTimeout: 1 }, { stats });
+  t.after(slow.cleanup);
+  await failureOf(slow.build({ diskimage: 'fake-image', buildId: 'c3' }));
+  assert.deepEqual(sent.filter(([, n]) => n.endsWith('.rc')).map(([, , v]) => v), [1]);
+});
