@@ -5,4 +5,5 @@ export { dibSpecFromConfig, DEFAULT_PROVIDER_IMAGE_FORMAT } from './spec';
 export { buildDibCommand, displayCommand, type DibCommand } from './command';
 export { fakeDibCommand } from './fake';
 export { pruneBuildLogs, buildLogPath } from './build-logs';
+export { emitBuildStats, type BuildStats } from './stats';
 export * from './types';
