@@ -17,6 +17,11 @@ const REDACT = [
   '*.*.application_credential_secret',
   'env-vars',
   '*.env-vars',
+  'envVars',
+  '*.envVars',
+  '*.*.envVars',
+  'auth',
+  '*.auth',
   'headers["x-auth-token"]',
   '*.headers["x-auth-token"]',
 ];

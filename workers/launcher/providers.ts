@@ -1,9 +1,8 @@
 // One cloud client per configured OpenStack provider, rebuilt when that provider's config
 // changes (Nodepool restarts a provider manager only when its config differs).
 import { providerConfigChanged, type NodepoolConfig, type OpenStackProvider as ProviderCfg } from '../../lib/config';
-import { loadCloud } from '../../lib/cloud/clouds-yaml';
 import { log } from '../../lib/log';
-import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
 import { type Provider } from '../../activities/cloud/provider';
 
 export class ProviderClients {
@@ -22,8 +21,7 @@ export class ProviderClients {
     for (const cfg of Object.values(config.providers)) {
       if (cfg.driver !== 'openstack' || this.clients.has(cfg.name)) continue;
       try {
-        const cloud = loadCloud({ cloud: cfg.cloud, region: cfg.regionName ?? undefined });
-        this.clients.set(cfg.name, { cfg, client: new OpenStackProvider({ name: cfg.name, cloud, rate: cfg.rate }) });
+        this.clients.set(cfg.name, { cfg, client: openStackProviderFromConfig(cfg) });
       } catch (err) {
         this.logger.error({ provider: cfg.name, error: (err as Error).message }, 'cannot set up provider');
       }

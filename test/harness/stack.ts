@@ -1,0 +1,158 @@
+// The whole launcher stack for end-to-end tests: a real ZooKeeper, a real Temporal dev server,
+// the OpenStack simulator, and nodepool-launcher as a real child process (so it can be killed
+// -9 and started again). Zuul is played by test/zuul/zuul_standin.py (kazoo).
+import { after, before } from 'node:test';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
+import { startSimulator, type Simulator } from '../../simulator';
+import { writeCloudsYaml } from '../../simulator/clouds-yaml';
+import { ZkSession } from '../../lib/zk/session';
+import { spawnServer, stopProcess, killProcess } from '../../tools/servers/process';
+import { venvPython, repoRoot } from '../../tools/servers/paths';
+import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
+import { startTemporalDevServer, type TemporalDevServer } from '../../tools/servers/temporal';
+
+export interface Stack {
+  dir: string;
+  zkServer: ZooKeeperServer;
+  temporal: TemporalDevServer;
+  sim: Simulator;
+  zk: ZkSession;
+  client: Client;
+  configPath: string;
+  /** Writes nodepool.yaml (zookeeper-servers filled in) from a config object. */
+  writeConfig(config: Record<string, unknown>): void;
+  startLauncher(extraEnv?: Record<string, string>): Promise<void>;
+  stopLauncher(): Promise<void>;
+  killLauncher(): Promise<void>;
+  launcherLog: string;
+  /** Runs the Zuul stand-in; resolves to its JSON output. */
+  zuul(args: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Gives a test file the whole stack. `setup` runs at the end of the same before() hook: with
+ * Node 20, separate root-level before() hooks do not wait for each other.
+ */
+export function useStack(initialConfig: (cloud: string) => Record<string, unknown>, setup?: (s: Stack) => Promise<void>): () => Stack {
+  // one before() hook starts everything: Node 20 does not wait for one root hook before the next
+  let zkServerRef: ZooKeeperServer | undefined;
+  let temporalRef: TemporalDevServer | undefined;
+  const zkServer = () => zkServerRef as ZooKeeperServer;
+  const temporal = () => temporalRef as TemporalDevServer;
+  let stack: Stack | undefined;
+  let launcher: ChildProcess | undefined;
+  let connection: Connection | undefined;
+
+  before(async () => {
+    [zkServerRef, temporalRef] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
+    const dir = mkdtempSync(join(tmpdir(), 'nodepool-e2e-'));
+    const sim = await startSimulator({ bootDelayMs: 0 });
+    const cloudsFile = join(dir, 'clouds.yaml');
+    await writeCloudsYaml(cloudsFile, sim.cloudName, sim.cloudsYaml());
+    const zk = await ZkSession.connect({ servers: zkServer().connectString });
+    connection = await Connection.connect({ address: temporal().address });
+    const client = new Client({ connection, namespace: temporal().namespace });
+    const configPath = join(dir, 'nodepool.yaml');
+    const launcherLog = join(dir, 'launcher.log');
+    const s: Stack = {
+      dir,
+      zkServer: zkServer(),
+      temporal: temporal(),
+      sim,
+      zk,
+      client,
+      configPath,
+      launcherLog,
+      writeConfig(config) {
+        const full = { 'zookeeper-servers': [{ host: '127.0.0.1', port: zkServer().port }], ...config };
+        // write-then-rename so the launcher never reads half a file
+        const tmp = `${configPath}.tmp`;
+        writeFileSync(tmp, stringify(full));
+        require('node:fs').renameSync(tmp, configPath);
+      },
+      async startLauncher(extraEnv = {}) {
+        launcher = spawnServer(
+          process.execPath,
+          ['--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
+          launcherLog,
+          {
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              TEMPORAL_ADDRESS: temporal().address,
+              TEMPORAL_NAMESPACE: temporal().namespace,
+              OS_CLIENT_CONFIG_FILE: cloudsFile,
+              NODEPOOL_MIN_READY_INTERVAL: '1',
+              NODEPOOL_POLL_INTERVAL_MS: '500',
+              ...extraEnv,
+            },
+          },
+        );
+      },
+      async stopLauncher() {
+        if (launcher) await stopProcess(launcher, 15_000);
+        launcher = undefined;
+      },
+      async killLauncher() {
+        if (launcher) await killProcess(launcher);
+        launcher = undefined;
+      },
+      zuul(args, timeoutMs = 120_000) {
+        return new Promise((resolvePromise, reject) => {
+          execFile(
+            venvPython(),
+            [resolve(repoRoot, 'test', 'zuul', 'zuul_standin.py'), '--hosts', zkServer().connectString, ...args],
+            { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+            (err, stdout, stderr) => {
+              if (err && !stdout) return reject(new Error(`zuul stand-in failed: ${err.message}\n${stderr}`));
+              try {
+                resolvePromise(JSON.parse(stdout) as Record<string, unknown>);
+              } catch {
+                reject(new Error(`zuul stand-in printed no JSON:\n${stdout}\n${stderr}`));
+              }
+            },
+          );
+        });
+      },
+    };
+    s.writeConfig(initialConfig(sim.cloudName));
+    stack = s;
+    if (setup) await setup(s);
+  });
+
+  after(async () => {
+    if (launcher) await stopProcess(launcher, 15_000);
+    await stack?.zk.close();
+    await connection?.close();
+    await stack?.sim.stop();
+    await temporalRef?.stop();
+    await zkServerRef?.remove();
+  });
+
+  return () => {
+    if (!stack) throw new Error('stack not started');
+    return stack;
+  };
+}
+
+/** Polls `check` until it returns a truthy value (or throws after timeoutMs). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
