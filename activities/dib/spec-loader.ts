@@ -3,14 +3,20 @@
 // build, as in Nodepool, which reloads its config every cycle).
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
+import { loadCloud, type LoadCloudOptions } from '../../lib/cloud/clouds-yaml';
 import { loadConfig } from '../../lib/config/load';
+import { type NodepoolConfig } from '../../lib/config/types';
+import { log } from '../../lib/log';
 import { dibSpecFromConfig, type SpecOptions } from './spec';
 import { type DibBuildSpec } from './types';
 
 export interface SpecFiles {
   configPath: string;
   securePath?: string;
+  /** provider → image format. Default: the provider's cloud's clouds.yaml `image_format`. */
   imageFormatOf?: SpecOptions['imageFormatOf'];
+  /** Where to look for clouds.yaml (default: openstacksdk's search path). */
+  cloudsYaml?: Omit<LoadCloudOptions, 'cloud' | 'region'>;
 }
 
 /** Names (never values) of the env-vars the secure file sets for `name`. */
@@ -23,10 +29,25 @@ export async function secureEnvNames(securePath: string, name: string): Promise<
   return [...names];
 }
 
+/** Nodepool adds each OpenStack provider's cloud `image_format` (openstacksdk default qcow2). */
+export function cloudsYamlImageFormat(config: NodepoolConfig, search: SpecFiles['cloudsYaml'] = {}): (provider: string) => string | undefined {
+  return (name) => {
+    const p = config.providers[name];
+    if (!p || p.driver !== 'openstack' || !p.supported) return undefined;
+    try {
+      return loadCloud({ ...search, cloud: p.cloud, region: p.regionName ?? undefined }).imageFormat;
+    } catch (e) {
+      log('dib').warn({ provider: name, cloud: p.cloud, err: (e as Error).message }, 'cannot read clouds.yaml; assuming qcow2');
+      return undefined;
+    }
+  };
+}
+
 export function specLoaderFromFiles(files: SpecFiles): (diskimage: string) => Promise<DibBuildSpec> {
   return async (diskimage) => {
     const { config } = await loadConfig(files.configPath, files.securePath);
     const secure = files.securePath ? await secureEnvNames(files.securePath, diskimage) : [];
-    return dibSpecFromConfig(config, diskimage, { secureEnvNames: secure, imageFormatOf: files.imageFormatOf });
+    const imageFormatOf = files.imageFormatOf ?? cloudsYamlImageFormat(config, files.cloudsYaml);
+    return dibSpecFromConfig(config, diskimage, { secureEnvNames: secure, imageFormatOf });
   };
 }

@@ -155,6 +155,14 @@ void test('the worker-side loader reads both files and learns only the secure na
   const spec = await specLoaderFromFiles({ configPath: join(dir, 'nodepool.yaml'), securePath: join(dir, 'secure.yaml') })('parent-image-2');
   assert.deepEqual(spec.diskimage.secretEnvNames, ['PARENT_TEST_FLAG', 'REG_USER']);
   assert.equal(spec.diskimage.envVars.REG_USER, 'builder');
+  // Provider formats from clouds.yaml: cloud `b` takes vhd, cloud `a` has no image_format (qcow2).
+  writeFileSync(
+    join(dir, 'clouds.yaml'),
+    'clouds:\n  a:\n    auth: {auth_url: "http://a.invalid/v3", username: u, password: p, project_name: x}\n' +
+      '  b:\n    image_format: vhd\n    auth: {auth_url: "http://b.invalid/v3", username: u, password: p, project_name: x}\n',
+  );
+  const viaClouds = await specLoaderFromFiles({ configPath: join(dir, 'nodepool.yaml'), cloudsYaml: { file: join(dir, 'clouds.yaml'), env: {}, home: dir, cwd: dir } })('parent-image-2');
+  assert.deepEqual(viaClouds.diskimage.formats, ['qcow2', 'raw', 'tar', 'vhd']);
 });
 
 void test('dib-cmd is split like Python shlex.split', () => {
