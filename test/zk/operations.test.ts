@@ -210,6 +210,8 @@ void test('request watcher: Nodepool order, and catches up on what happened whil
     [higher.id, high.id, low.id],
   );
   const addedBefore = events.filter((e) => e.type === 'added').length;
+  const launcher = await registerComponent(s, { kind: 'launcher', hostname: 'nl09', state: 'running', version: '10.0.0', model_api: 0 });
+  const firstPath = launcher.path;
   const newSession = new Promise((r) => s.once('session', r));
   // While this process is frozen (and its session expires), another client changes the tree.
   const script = [
@@ -228,6 +230,9 @@ void test('request watcher: Nodepool order, and catches up on what happened whil
   await newSession;
   await eventually('caught up', () => events.some((e) => e.type === 'deleted' && e.id === low.id) && events.some((e) => e.type === 'changed' && e.id === high.id) && events.filter((e) => e.type === 'added').length === addedBefore + 1, 15_000);
   assert.equal(w.get(high.id)?.value.relative_priority, 5);
+  // the component registered itself again: a new sequential znode, the old one gone with the session
+  await eventually('re-registered', async () => (await other.getChildren('/nodepool/components/launcher')).some((c) => `/nodepool/components/launcher/${c}` === launcher.path && launcher.path !== firstPath));
+  assert.equal(await other.exists(firstPath as string), null);
   // watches are armed again on the new session
   const r = (await readRequest(other, higher.id))?.value;
   assert.ok(r);
