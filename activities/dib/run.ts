@@ -45,6 +45,8 @@ export interface DibActivityDeps {
 }
 
 const LAST_LINES = 20;
+/** setTimeout's limit (~24.8 days); a longer build-timeout would otherwise fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const BUILD_ID = /^[0-9a-f]+$/;
 const IMAGE_NAME = /^[^/\0]+$/;
 
@@ -123,10 +125,11 @@ export function createDibActivities(deps: DibActivityDeps) {
       proc = await spawnGroup(cmd.argv, cmd.env, spec.imagesDir, onLine);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      write(logFile, `Failed to exec '${shown}'. Error: '${err.message}'`);
+      const cancelled = e instanceof CancelledFailure;
+      write(logFile, cancelled ? 'Build cancelled before DIB started' : `Failed to exec '${shown}'. Error: '${err.message}'`);
       await closeStream(logFile);
       await cleanAll();
-      if (e instanceof CancelledFailure) throw e;
+      if (cancelled) throw e;
       throw dibExecFailed(shown, err.code ?? err.message);
     }
     beat();
@@ -138,13 +141,15 @@ export function createDibActivities(deps: DibActivityDeps) {
         decided ??= { kind: 'timeout' };
         logger.error({ log: logPath }, `Build timeout for image ${image}, build ${input.buildId}`);
         proc.kill(graceMs);
-      }, spec.diskimage.buildTimeout * 1000);
+      }, Math.min(spec.diskimage.buildTimeout * 1000, MAX_TIMER_MS));
       const onAbort = () => {
         decided ??= { kind: 'cancelled', reason: ctx.cancellationSignal.reason };
         logger.warn('build cancelled; killing DIB');
         proc.kill(graceMs);
       };
       ctx.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+      // A cancel that landed while the process was being spawned fired no event.
+      if (ctx.cancellationSignal.aborted) onAbort();
       void proc.done.then((exit) => {
         clearInterval(heartbeat);
         clearTimeout(timeout);

@@ -245,3 +245,17 @@ void test("Nodepool's dib_image_build metrics: sizes on success, rc 127 on failu
   await failureOf(slow.build({ diskimage: 'fake-image', buildId: 'c3' }));
   assert.deepEqual(sent.filter(([, n]) => n.endsWith('.rc')).map(([, , v]) => v), [1]);
 });
+
+void test('a cancel that arrives before DIB starts still cancels, and nothing is left', async (t) => {
+  const b = fakeBuilder({ envVars: { FAKE_DIB_HANG: '1' } });
+  t.after(b.cleanup);
+  const run = b.build({ diskimage: 'fake-image', buildId: 'd1' });
+  b.env.cancel();
+  const err = await run.then(
+    () => assert.fail('should be cancelled'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof CancelledFailure, String(err));
+  assert.deepEqual(b.images(), []);
+  assert.deepEqual(readdirSync(b.tmpRoot), []);
+});
