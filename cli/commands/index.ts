@@ -1,5 +1,14 @@
 // The one place subcommands are registered: add a file under cli/commands/ and list it here.
 import { type CommandModule } from '../context';
 import { configValidate } from './config-validate';
+import { deleteCommand } from './delete';
+import { dibImageList } from './dib-image-list';
+import { erase } from './erase';
+import { hold } from './hold';
+import { imageList } from './image-list';
+import { imageStatus } from './image-status';
+import { info } from './info';
+import { list } from './list';
+import { requestList } from './request-list';
 
-export const COMMANDS: readonly CommandModule[] = [configValidate];
+export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase];
