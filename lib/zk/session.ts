@@ -358,7 +358,8 @@ export class ZkSession extends EventEmitter {
         this.client.connectionManager.socket?.destroy();
       }
     };
-    const every = () => Math.max(200, Math.floor(this.sessionTimeoutMs / 6));
+    // a tick every timeout/10 keeps detection under the session timeout: ≤ 2/3·T + 2 ticks
+    const every = () => Math.max(100, Math.floor(this.sessionTimeoutMs / 10));
     const loop = () => {
       tick();
       this.watchdogTimer = setTimeout(loop, every());
