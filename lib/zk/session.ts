@@ -253,10 +253,19 @@ export class ZkSession extends EventEmitter {
     client.connect();
   }
 
+  /** Our events fire from inside the client's socket handler: a listener's throw stays here. */
+  private safeEmit(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      this.logger.error({ err, event }, 'session event listener threw');
+    }
+  }
+
   private setState(s: SessionState): void {
     if (this._state === s) return;
     this._state = s;
-    this.emit('state', s);
+    this.safeEmit('state', s);
   }
 
   private onConnected(): void {
@@ -266,7 +275,7 @@ export class ZkSession extends EventEmitter {
     if (prev === 'suspended') {
       this.logger.info('ZooKeeper connection resumed (same session)');
       this.setState('connected');
-      this.emit('resumed');
+      this.safeEmit('resumed');
     } else if (prev === 'lost') {
       this.setState('connected');
       this.logger.info({ sessionId: this.sessionId.toString(16) }, 'new ZooKeeper session');
@@ -274,7 +283,7 @@ export class ZkSession extends EventEmitter {
     } else {
       this.setState('connected');
     }
-    this.emit('connected');
+    this.safeEmit('connected');
   }
 
   private async runNewSessionHooks(): Promise<void> {
@@ -287,14 +296,14 @@ export class ZkSession extends EventEmitter {
       }
       if (gen !== this.generation) return;
     }
-    this.emit('session');
+    this.safeEmit('session');
   }
 
   private onDisconnected(): void {
     if (this.closing || this._state === 'lost' || this._state === 'suspended') return;
     this.logger.warn('ZooKeeper connection lost; locks suspended');
     this.setState('suspended');
-    this.emit('suspended');
+    this.safeEmit('suspended');
   }
 
   /** The session is gone: replace the client and tell everyone who held something in it. */
@@ -305,8 +314,14 @@ export class ZkSession extends EventEmitter {
     this.setState('lost');
     const lost = [...this.bound];
     this.bound.clear();
-    for (const b of lost) b.sessionLost();
-    this.emit('lost', lost);
+    for (const b of lost) {
+      try {
+        b.sessionLost();
+      } catch (err) {
+        this.logger.error({ err, path: b.path }, 'lost-session handler threw');
+      }
+    }
+    this.safeEmit('lost', lost);
     this.newClient();
   }
 
@@ -410,7 +425,13 @@ export class ZkSession extends EventEmitter {
     if (!w) return undefined;
     const gen = this.generation;
     return (e) => {
-      if (gen === this.generation) w(toWatchEvent(e));
+      if (gen !== this.generation) return;
+      // runs inside the client's socket handler: a throwing watcher must not kill the connection
+      try {
+        w(toWatchEvent(e));
+      } catch (err) {
+        this.logger.error({ err, path: e.getPath() }, 'watcher threw');
+      }
     };
   }
 
