@@ -1,6 +1,7 @@
 // Cinder v3, just enough for quota: version discovery, limits, an (empty) volume list and the
 // volume AZ list. Volumes themselves are not modelled.
 import { HttpError, sendJson, type Ctx } from './http';
+import { cinderQuotaSet } from './quotas';
 import type { ServiceModule } from './router';
 
 function limits(ctx: Ctx): void {
@@ -35,6 +36,7 @@ export const cinder: ServiceModule = {
     }
     // Paths are /v3/<project_id>/<resource>
     const [, version, , resource, sub] = ctx.path.split('/');
+    if (version === 'v3' && resource === 'os-quota-sets') return cinderQuotaSet(ctx, sub, /^true$/i.test(ctx.query.get('usage') ?? ''));
     if (version === 'v3' && ctx.method === 'GET') {
       if (resource === 'limits') return limits(ctx);
       if (resource === 'volumes' && (sub === undefined || sub === 'detail')) return sendJson(ctx, 200, { volumes: [] });

@@ -2,6 +2,7 @@
 // groups and the extension list. Errors are `{"NeutronError": {type, message, detail}}`.
 import { PROJECT_ID, ROUTER_ID } from './defaults';
 import { HttpError, envelope, readJson, sendEmpty, sendJson, type Ctx } from './http';
+import { neutronQuota } from './quotas';
 import type { ServiceModule } from './router';
 import { newPort } from './servers';
 import { nowIso, uuid, type Store } from './state';
@@ -253,6 +254,7 @@ export const neutron: ServiceModule = {
     const m = /^\/v2\.0(?:\/(.*))?$/.exec(ctx.path);
     if (!m) throw new HttpError(404, 'The resource could not be found.', 'HTTPNotFound');
     const [resource = '', id, ...more] = (m[1] ?? '').replace(/\.json$/, '').split('/').filter(Boolean);
+    if (resource === 'quotas' && more.length <= 1) return neutronQuota(ctx, id, more[0]);
     if (more.length) throw new HttpError(404, 'The resource could not be found.', 'HTTPNotFound');
     const get = ctx.method === 'GET';
     switch (resource) {

@@ -11,6 +11,7 @@ import {
   serverMetadata,
 } from './nova-servers';
 import { flavorView, serverView, type Microversion } from './nova-views';
+import { novaQuotaSet } from './quotas';
 import type { ServiceModule } from './router';
 import { PROJECT_ID } from './defaults';
 
@@ -184,6 +185,7 @@ export const nova: ServiceModule = {
     if (ctx.method === 'GET' && head === 'os-availability-zone') return availabilityZones(ctx);
     if (ctx.method === 'GET' && head === 'extensions') return sendJson(ctx, 200, { extensions: [] });
     if (ctx.method === 'GET' && head === 'os-keypairs') return sendJson(ctx, 200, { keypairs: [] });
+    if (head === 'os-quota-sets' && rest.length <= 2) return novaQuotaSet(ctx, rest[0], rest[1]);
     if (head === 'servers') return servers(ctx, rest, v);
     throw new HttpError(404, 'The resource could not be found.');
   },

@@ -210,6 +210,33 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     assert.equal(v.totalRAMUsed, 2048);
   });
 
+  void it('quota show reads Nova, Neutron and Cinder quota sets', async () => {
+    const q = await osc<Record<string, number>>('quota', 'show');
+    const st = await sim.admin.state();
+    assert.equal(q.instances, st.quotas.instances);
+    assert.equal(q.cores, st.quotas.cores);
+    assert.equal(q.ram, st.quotas.ram);
+    assert.equal(q['floating-ips'], st.quotas.floatingIps);
+    assert.equal(q.volumes, st.quotas.volumes);
+  });
+
+  void it('a quota refusal reaches the CLI with Nova’s message; an ERROR server shows its fault', async () => {
+    await sim.admin.setQuotas({ instances: 1 });
+    await assert.rejects(
+      osRaw('server', 'create', '--flavor', 'm1.tiny', '--image', imageId, '--network', 'private', 'np-over'),
+      /Quota exceeded for instances: Requested 1, but already used 1 of 1 instances \(HTTP 403\)/,
+    );
+    await sim.admin.setQuotas({ instances: 10 });
+    await sim.admin.addServerRule({ nameRegex: '^np-broken$', outcome: 'error', faultMessage: 'No valid host was found. There are not enough hosts available.' });
+    // OSC 6.0 reports a server that went ERROR during --wait on stdout and still exits 0.
+    const out = await osRaw('server', 'create', '--flavor', 'm1.tiny', '--image', imageId, '--network', 'private', '--wait', 'np-broken');
+    assert.match(out, /Error creating server/);
+    const s = await osc<{ status: string; fault: { message: string } }>('server', 'show', 'np-broken');
+    assert.equal(s.status, 'ERROR');
+    assert.equal(s.fault.message, 'No valid host was found. There are not enough hosts available.');
+    await osRaw('server', 'delete', '--wait', 'np-broken');
+  });
+
   void it('server delete --wait removes the server, its port, and frees the floating IP', async () => {
     await osRaw('server', 'delete', '--wait', serverId);
     const st = await sim.admin.state();
@@ -232,7 +259,13 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     const { id } = await osc<{ id: string }>('token', 'issue');
     await sim.admin.revokeTokens();
     assert.equal((await sim.admin.state()).tokens, 0);
-    await assert.rejects(osRaw('--os-auth-type', 'v3token', '--os-token', id, 'flavor', 'list'), /401|requires authentication/);
+    // A token-only invocation (no clouds.yaml entry, so no password to fall back on).
+    const tokenOnly = (token: string) =>
+      run(OPENSTACK, ['--os-auth-url', sim.authUrl, '--os-auth-type', 'v3token', '--os-token', token, '--os-project-id', sim.credentials.projectId,
+        '--os-region-name', 'RegionOne', 'flavor', 'list', '-f', 'json'], { env: { ...env, OS_CLIENT_CONFIG_FILE: '/dev/null' }, timeout: 60_000 });
+    await assert.rejects(tokenOnly(id), /requires authentication|HTTP 401/);
+    const fresh = await osc<{ id: string }>('token', 'issue');
+    assert.ok((JSON.parse((await tokenOnly(fresh.id)).stdout) as unknown[]).length > 0);
     const flavors = await osc<unknown[]>('flavor', 'list');
     assert.ok(flavors.length > 0);
   });
