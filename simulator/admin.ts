@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ID } from './defaults';
 import { addFault } from './faults';
-import { HttpError, isObject, readBody, sendEmpty, sendJson, type Ctx } from './http';
+import { HttpError, compileRegex, isObject, readBody, sendEmpty, sendJson, type Ctx } from './http';
 import { attach, leakPort, newFloatingIp } from './neutron';
 import { createServer } from './servers';
 import { nowIso, uuid, type Store } from './state';
@@ -43,7 +43,7 @@ const nonNegative = (v: unknown, what: string): number => {
 
 function addRule(store: Store, spec: ServerRuleSpec): ServerRule {
   if (!['error', 'stuck-build', 'active'].includes(spec.outcome)) throw new HttpError(400, 'outcome must be error, stuck-build or active');
-  if (spec.nameRegex !== undefined) new RegExp(spec.nameRegex);
+  if (spec.nameRegex !== undefined) compileRegex(spec.nameRegex, 'nameRegex');
   const rule: ServerRule = { ...spec, times: spec.times ?? 1, id: store.newAdminId('rule'), hits: 0 };
   store.serverRules.push(rule);
   return rule;

@@ -1,5 +1,5 @@
 // Injected API faults: matched per request before authentication, so a fault can hit Keystone too.
-import { HttpError, type Ctx } from './http';
+import { HttpError, compileRegex, type Ctx } from './http';
 import { type Store } from './state';
 import type { Fault, FaultSpec, Service } from './types';
 
@@ -7,7 +7,7 @@ const SERVICES: Service[] = ['identity', 'compute', 'network', 'image', 'volume'
 
 export function addFault(store: Store, spec: FaultSpec): Fault {
   if (!SERVICES.includes(spec.service)) throw new HttpError(400, `service must be one of ${SERVICES.join(', ')}`);
-  if (spec.pathRegex !== undefined) new RegExp(spec.pathRegex); // a bad regex fails now, not per request
+  if (spec.pathRegex !== undefined) compileRegex(spec.pathRegex, 'pathRegex'); // fail now, not per request
   const fault: Fault = { ...spec, times: spec.times ?? 1, id: store.newAdminId('fault'), hits: 0 };
   store.faults.push(fault);
   return fault;

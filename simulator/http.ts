@@ -157,3 +157,12 @@ export function parseLimit(q: URLSearchParams, max: number, dflt: number): numbe
   if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `limit param must be an integer`);
   return Math.min(n, max);
 }
+
+/** Compiles a regex from admin input; 400 instead of a 500 when it does not compile. */
+export function compileRegex(source: string, what: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (e) {
+    throw new HttpError(400, `${what}: ${(e as Error).message}`);
+  }
+}

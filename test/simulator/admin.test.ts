@@ -117,6 +117,8 @@ void describe('admin API', () => {
     await assert.rejects(sim().admin.setQuotas({ instances: -5 }), /400/);
     await assert.rejects(sim().admin.injectFault({ service: 'bogus' as 'compute' }), /400/);
     await assert.rejects(sim().admin.setServerStatus('nope', 'ACTIVE'), /404/);
+    await assert.rejects(sim().admin.injectFault({ service: 'compute', pathRegex: '(' }), /400/);
+    await assert.rejects(sim().admin.addServerRule({ outcome: 'error', nameRegex: '[' }), /400/);
   });
 });
 
