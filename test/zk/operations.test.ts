@@ -26,6 +26,7 @@ import {
 } from '../../lib/zk/operations/images';
 import { registerComponent, registerLauncher, registeredPoolIds } from '../../lib/zk/operations/components';
 import { RequestWatcher, type RequestEvent } from '../../lib/zk/watchers/request-watcher';
+import { NodeWatcher, type NodeStateChange } from '../../lib/zk/watchers/node-watcher';
 import { type ImageBuild, type ImageUpload } from '../../lib/model/image';
 import { type PoolComponent } from '../../lib/model/component';
 import { nodeLockPath, nodePath, requestLockPath, uploadLockPath } from '../../lib/zk/paths';
@@ -239,5 +240,38 @@ void test('request watcher: Nodepool order, and catches up on what happened whil
   r.relative_priority = 9;
   await storeRequest(other, r);
   await eventually('live change after recovery', () => w.get(higher.id)?.value.relative_priority === 9);
+  // the same stream as an async iterator
+  const ac = new AbortController();
+  const it = w.events(ac.signal);
+  const first = it.next();
+  await deleteRequest(other, higher.id);
+  const ev = (await first).value;
+  assert.equal(ev?.type, 'deleted');
+  assert.equal(ev?.id, higher.id);
+  ac.abort();
+  assert.equal((await it.next()).done, true);
+  w.stop();
+});
+
+void test('node watcher: state changes keep coming after a server restart (same session, watches re-sent)', async () => {
+  const w = new NodeWatcher(s);
+  const changes: NodeStateChange[] = [];
+  w.onStateChange((c) => changes.push(c));
+  await w.start();
+  const n = newNode({ provider: 'p', type: ['a'], state: 'ready' });
+  await storeNode(other, n);
+  await eventually('added', () => changes.some((c) => c.id === n.id && c.from === null && c.to === 'ready'));
+  await zk().kill();
+  await zk().start();
+  await s.waitConnected(20_000);
+  await other.waitConnected(20_000);
+  setNodeState(n, 'in-use');
+  await storeNode(other, n);
+  setNodeState(n, 'used');
+  await storeNode(other, n);
+  await eventually('used seen', () => changes.some((c) => c.id === n.id && c.to === 'used'));
+  assert.deepEqual(w.inState('used').map((x) => x.id), [n.id]);
+  await deleteNode(other, n);
+  await eventually('deleted seen', () => changes.some((c) => c.id === n.id && c.to === null));
   w.stop();
 });

@@ -24,6 +24,11 @@ export class ChildrenCache<T> extends EventEmitter {
   private readonly again = new Set<string>();
   private stopped = false;
   private readonly onSession = () => void this.resync();
+  /** A read or listing failed (connection lost): its watch is not armed, so re-list on resume. */
+  private dirty = false;
+  private readonly onResumed = () => {
+    if (this.dirty) void this.resync();
+  };
   private readonly logger = log('zk');
   private started?: Promise<void>;
 
@@ -40,6 +45,7 @@ export class ChildrenCache<T> extends EventEmitter {
   /** Lists and starts watching; resolves once the first listing is loaded. */
   start(): Promise<void> {
     this.session.on('session', this.onSession);
+    this.session.on('resumed', this.onResumed);
     this.started ??= this.resync();
     return this.started;
   }
@@ -47,6 +53,8 @@ export class ChildrenCache<T> extends EventEmitter {
   stop(): void {
     this.stopped = true;
     this.session.off('session', this.onSession);
+    this.session.off('resumed', this.onResumed);
+    this.emit('stopped');
   }
 
   get(id: string): Entry<T> | undefined {
@@ -65,10 +73,47 @@ export class ChildrenCache<T> extends EventEmitter {
     this.emit('event', ev);
   }
 
+  /** The same events as an async iterator (ends when the signal aborts or stop() is called). */
+  async *events(signal?: AbortSignal): AsyncGenerator<CacheEvent<T>> {
+    const queue: CacheEvent<T>[] = [];
+    let wake: (() => void) | undefined;
+    const push = (ev: CacheEvent<T>) => {
+      queue.push(ev);
+      wake?.();
+    };
+    const onStop = () => wake?.();
+    this.on('event', push);
+    this.on('stopped', onStop);
+    signal?.addEventListener('abort', onStop);
+    try {
+      for (;;) {
+        const ev = queue.shift();
+        if (ev) {
+          yield ev;
+          continue;
+        }
+        if (this.stopped || signal?.aborted) return;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    } finally {
+      this.off('event', push);
+      this.off('stopped', onStop);
+      signal?.removeEventListener('abort', onStop);
+    }
+  }
+
   /** Full re-list: after start and after a new session. */
   async resync(): Promise<void> {
     if (this.stopped) return;
-    await this.session.ensurePath(this.parent);
+    this.dirty = false;
+    try {
+      await this.session.ensurePath(this.parent);
+    } catch (e) {
+      this.dirty = true;
+      this.logger.warn({ err: e, path: this.parent }, 'cannot create the watched path; will retry on reconnect');
+      return;
+    }
     const children = await this.listChildren();
     if (!children) return;
     const present = new Set(children);
@@ -86,7 +131,8 @@ export class ChildrenCache<T> extends EventEmitter {
       const children = await this.session.getChildren(this.parent, () => void this.onChildren());
       return children.filter((c) => !this.skip(c));
     } catch (e) {
-      if (!this.stopped) this.logger.warn({ err: e, path: this.parent }, 'listing failed; will retry on the next session');
+      this.dirty = true;
+      if (!this.stopped) this.logger.warn({ err: e, path: this.parent }, 'listing failed; will re-list on reconnect');
       return null;
     }
   }
@@ -139,7 +185,8 @@ export class ChildrenCache<T> extends EventEmitter {
       if (prev) this.emitEvent({ type: 'changed', id, value, previous: prev.value, version: got.stat.version });
       else this.emitEvent({ type: 'added', id, value, version: got.stat.version });
     } catch (e) {
-      if (!this.stopped) this.logger.warn({ err: e, id }, 'read failed; will catch up on the next session');
+      this.dirty = true;
+      if (!this.stopped) this.logger.warn({ err: e, id }, 'read failed; will re-read on reconnect');
     } finally {
       this.fetching.delete(id);
       if (this.again.delete(id)) void this.fetch(id);
