@@ -1,10 +1,11 @@
 // After a failed, killed or timed-out build, DIB can leave its chroot mounted (including bind
 // mounts of /dev, /proc, /sys) and loop devices attached (spec dib-notes §3 failure 3, §7.5).
-// Every build runs with its own TMPDIR, so everything under it is this build's: unmount deepest
-// first, detach loop devices backed by files under it, and only then delete it — never `rm -r`
-// through a live bind mount of the host's /dev.
+// Every build runs with its own TMPDIR, so everything under it is this build's: kill what still
+// runs in it (chrooted hooks in another process group), unmount deepest first, detach loop
+// devices backed by files under it, and only then delete it — never `rm -r` through a live bind
+// mount of the host's /dev.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { log } from '../../lib/log';
 
@@ -56,6 +57,49 @@ export async function loopDevicesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Processes chrooted into, or working in, the build's TMPDIR. sudo and chroot can put them in
+ * another process group than DIB's, so killing DIB's group can miss them, and they keep the
+ * mounts busy.
+ */
+export async function processesUnder(dir: string): Promise<number[]> {
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    const pid = Number(n);
+    if (pid === process.pid) continue;
+    for (const link of ['root', 'cwd']) {
+      try {
+        if (within(await readlink(`/proc/${n}/${link}`), dir)) {
+          out.push(pid);
+          break;
+        }
+      } catch {
+        // gone, or not ours to inspect
+      }
+    }
+  }
+  return out;
+}
+
+async function killProcessesUnder(dir: string): Promise<number[]> {
+  const pids = await processesUnder(dir);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 50 && (await processesUnder(dir)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return pids;
+}
+
 async function privileged(cmd: string, args: string[]): Promise<boolean> {
   const asRoot = process.getuid?.() === 0;
   try {
@@ -67,6 +111,8 @@ async function privileged(cmd: string, args: string[]): Promise<boolean> {
 }
 
 export interface TmpCleanup {
+  /** Processes still running inside the chroot or the TMPDIR (SIGKILLed). */
+  killed: number[];
   unmounted: string[];
   detached: string[];
   removed: boolean;
@@ -75,6 +121,7 @@ export interface TmpCleanup {
 }
 
 export async function cleanupDibTmp(tmpDir: string): Promise<TmpCleanup> {
+  const killed = await killProcessesUnder(tmpDir);
   const unmounted: string[] = [];
   for (const mp of await mountsUnder(tmpDir)) {
     if ((await privileged('umount', [mp])) || (await privileged('umount', ['-l', mp]))) unmounted.push(mp);
@@ -92,6 +139,6 @@ export async function cleanupDibTmp(tmpDir: string): Promise<TmpCleanup> {
   } else {
     logger().error({ tmpDir, stuck }, 'DIB mounts would not unmount; leaving its TMPDIR in place');
   }
-  if (unmounted.length || detached.length) logger().warn({ tmpDir, unmounted, detached }, 'cleaned up DIB leftovers');
-  return { unmounted, detached, removed, stuck };
+  if (killed.length || unmounted.length || detached.length) logger().warn({ tmpDir, killed, unmounted, detached }, 'cleaned up DIB leftovers');
+  return { killed, unmounted, detached, removed, stuck };
 }

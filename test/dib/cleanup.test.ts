@@ -2,13 +2,13 @@
 // dib-notes §3 failure 3). The activity must unmount and detach them before deleting anything.
 // Needs root (mount, losetup); skipped otherwise.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cleanupDibTmp, loopDevicesUnder, mountsUnder } from '../../activities/dib/cleanup';
-import { failureOf, fakeBuilder } from './fake-build';
+import { cleanupDibTmp, loopDevicesUnder, mountsUnder, processesUnder } from '../../activities/dib/cleanup';
+import { alive, failureOf, fakeBuilder } from './fake-build';
 
 function canMount(): string | false {
   if (process.getuid?.() !== 0) return 'needs root to mount and attach loop devices';
@@ -29,13 +29,19 @@ void test('cleanupDibTmp unmounts nested mounts deepest first, detaches loops, t
   writeFileSync(raw, Buffer.alloc(1 << 20));
   const dev = execFileSync('losetup', ['-f', '--show', raw], { encoding: 'utf8' }).trim();
   // A sibling outside the build's TMPDIR must be left alone.
+  // A process working inside the chroot, in its own process group (as sudo/chroot can leave one).
+  const stray = spawn('sleep', ['300'], { cwd: mnt, detached: true, stdio: 'ignore' });
+  stray.unref();
   const other = join(root, 'other');
   mkdirSync(other);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'other', other]);
   try {
     assert.deepEqual(await mountsUnder(tmp), [join(mnt, 'proc'), mnt]);
     assert.deepEqual(await loopDevicesUnder(tmp), [dev]);
+    assert.deepEqual(await processesUnder(tmp), [stray.pid]);
     const r = await cleanupDibTmp(tmp);
+    assert.deepEqual(r.killed, [stray.pid]);
+    assert.equal(alive(stray.pid as number), false);
     assert.deepEqual(r.unmounted, [join(mnt, 'proc'), mnt]);
     assert.deepEqual(r.detached, [dev]);
     assert.equal(r.removed, true);
