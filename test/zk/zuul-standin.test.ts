@@ -17,7 +17,7 @@ import { registerComponent, type ComponentRegistration } from '../../lib/zk/oper
 import { newNode, setNodeState } from '../../lib/zk/codec-node';
 import { setRequestState } from '../../lib/zk/codec-request';
 import { parseRawObject } from '../../lib/zk/json';
-import { sortContenders } from '../../lib/zk/lock';
+import { isLocked, sortContenders } from '../../lib/zk/lock';
 import { requestLockPath, nodeLockPath, nodePath, requestPath } from '../../lib/zk/paths';
 import { type NodeRequest } from '../../lib/model/node-request';
 import { type PoolComponent } from '../../lib/model/component';
@@ -147,6 +147,7 @@ void test('Zuul â‰¥ 5 stand-in: request, fulfil, accept, in-use, used, delete â€
   assert.match(req.requestor_data?.text ?? '', /"trace_id": \d{30,}/, 'a 128-bit trace id to carry');
 
   const nodeIds = await serve(req);
+  assert.deepEqual(await standin('audit'), { ok: true, problems: [] }, 'the tree as Zuul and the CLI need it');
 
   const out = await zuul;
   assert.equal(out.state, 'fulfilled', JSON.stringify(out));
@@ -206,6 +207,16 @@ void test('Zuul â‰¥ 5 stand-in: request, fulfil, accept, in-use, used, delete â€
   assert.deepEqual(await s.getChildren(requestLockPath(req.id)), []);
 });
 
+void test('audit catches what would break Zuul: reserved keys, missing keys, bad states', async () => {
+  const n = newNode({ provider: 'p', type: ['a'], state: 'ready' });
+  await storeNode(s, n);
+  await s.set(nodePath(n.id), Buffer.from('{"state": "ready", "state_time": "soon", "name": "x", "type": ["a"]}'));
+  const out = (await standin('audit')) as { ok: boolean; problems: string[] };
+  assert.equal(out.ok, false);
+  for (const p of ['state_time is not a number', 'reserved key name', 'no ssh_port']) assert.ok(out.problems.some((x) => x.includes(p)), `${p}: ${out.problems.join('; ')}`);
+  await s.deleteRecursive(nodePath(n.id));
+});
+
 void test('decline with the only registered pool: request FAILED, Zuul deletes it', async () => {
   const seen = nextRequest();
   const zuul = standin('request', '--label', 'centos-9', '--wait', '--timeout', '30');
@@ -260,4 +271,19 @@ void test('Z19 scheduler: ephemeral request with seven keys is fulfilled and acc
     const n = (await readNode(s, id))?.value;
     if (n) await deleteNode(s, n);
   }
+});
+
+void test('autohold: Zuul sets hold with hold_job and comment; we read it back', async () => {
+  const seen = nextRequest();
+  const zuul = standin('request', '--label', 'ubuntu-jammy', '--wait', '--use', '--hold', 'debugging a failure');
+  const req = await seen;
+  const [id] = await serve(req);
+  const out = await zuul;
+  assert.equal(out.state, 'fulfilled');
+  const held = (await readNode(s, id as string))?.value;
+  assert.equal(held?.state, 'hold');
+  assert.equal(held?.comment, 'debugging a failure');
+  assert.match(held?.hold_job ?? '', /^example \S+ tox-py311 /);
+  assert.equal(await isLocked(s, nodeLockPath(id as string)), false, 'Zuul unlocked after holding');
+  if (held) await deleteNode(s, held);
 });

@@ -19,12 +19,15 @@ Commands:
   show-request --id ID    print the request document
   show-node --id ID       print the node document
   list-requests           print all requests
+  audit                   check every request and node against what Zuul and the CLI need
+                          (spec §7): {"ok": bool, "problems": [...]}
   system-id               print (and create if missing) Zuul's system id from /zuul-system
 
 Exit status: 0 on success (including a failed request: see "state"), 2 on a timeout.
 """
 import argparse
 import json
+import re
 import sys
 import time
 import uuid
@@ -201,6 +204,84 @@ class ZuulStandin:
         self.node_locks = {}
 
 
+REQUEST_STATES = {"requested", "pending", "fulfilled", "failed"}
+NODE_STATES = {"init", "building", "testing", "ready", "in-use", "used", "hold", "deleting",
+               "failed", "aborted", "deleted"}
+RESERVED_NODE_KEYS = {"name", "label", "lock", "aliases", "_state", "_keys"}
+CONTENDER = re.compile(r"^[0-9a-f]{32}__lock__\d{10}$")
+
+
+def audit(z):
+    """Everything a Zuul (Zmod and Z19) and the nodepool CLI need from the tree (spec §7)."""
+    problems = []
+    zk = z.zk
+
+    def bad(path, msg):
+        problems.append("%s: %s" % (path, msg))
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    for rid in (zk.get_children(REQUEST_ROOT) if zk.exists(REQUEST_ROOT) else []):
+        path = "%s/%s" % (REQUEST_ROOT, rid)
+        if not re.match(r"^\d{3}-\d{10}$", rid):
+            bad(path, "request id is not <PPP>-<seq10>")
+        doc = z.get_request(rid)
+        if doc is None:
+            continue
+        # Zmod's NodeRequest.fromDict indexes these directly
+        for key in ("state", "state_time", "node_types", "requestor", "requestor_data",
+                    "provider", "event_id"):
+            if key not in doc:
+                bad(path, "missing key %s" % key)
+        if doc.get("state") not in REQUEST_STATES:
+            bad(path, "invalid state %r" % doc.get("state"))
+        if not number(doc.get("state_time")):
+            bad(path, "state_time is not a number")
+        for key in ("node_types", "nodes", "declined_by"):
+            if key in doc and not (isinstance(doc[key], list) and all(isinstance(x, str) for x in doc[key])):
+                bad(path, "%s is not a list of strings" % key)
+        if not isinstance(doc.get("relative_priority", 0), int):
+            bad(path, "relative_priority is not an int")
+        if doc.get("state") == "fulfilled" and len(doc.get("nodes", [])) != len(doc.get("node_types", [])):
+            bad(path, "fulfilled with nodes not matching node_types")
+    for nid in (zk.get_children(NODE_ROOT) if zk.exists(NODE_ROOT) else []):
+        path = "%s/%s" % (NODE_ROOT, nid)
+        if not re.match(r"^\d{10}$", nid):
+            bad(path, "node id is not a 10-digit sequence")
+        doc = z.get_node(nid)
+        if doc is None:
+            continue
+        if doc.get("state") not in NODE_STATES:
+            bad(path, "invalid state %r" % doc.get("state"))
+        if not number(doc.get("state_time")):
+            bad(path, "state_time is not a number")
+        for key in RESERVED_NODE_KEYS & set(doc):
+            bad(path, "reserved key %s" % key)
+        if not isinstance(doc.get("type"), (list, str)):
+            bad(path, "type is not a list")
+        port = doc.get("connection_port")
+        if not (isinstance(port, int) or isinstance(port, dict)):
+            bad(path, "connection_port is neither int nor dict")
+        if "ssh_port" not in doc:
+            bad(path, "no ssh_port (Z19 reads it)")
+        if not isinstance(doc.get("host_keys", []), list):
+            bad(path, "host_keys is not a list")
+        for key in ("attributes", "resources"):
+            if doc.get(key) is not None and not isinstance(doc[key], dict):
+                bad(path, "%s is neither dict nor null" % key)
+        if doc.get("state") == "ready":
+            for key in ("interface_ip", "username", "connection_type", "provider"):
+                if key not in doc:
+                    bad(path, "ready without %s" % key)
+        lock = path + "/lock"
+        if zk.exists(lock):
+            for child in zk.get_children(lock):
+                if not CONTENDER.match(child):
+                    bad(lock, "child %s is not a kazoo contender name" % child)
+    return {"ok": not problems, "problems": problems}
+
+
 def cmd_request(z, a):
     labels = a.label
     t0 = time.time()
@@ -260,6 +341,7 @@ def main(argv=None):
     for name in ("cancel", "show-request", "show-node"):
         sub.add_parser(name).add_argument("--id", required=True)
     sub.add_parser("list-requests")
+    sub.add_parser("audit")
     sub.add_parser("system-id")
     a = p.parse_args(argv)
     tls = None
@@ -279,6 +361,8 @@ def main(argv=None):
             out = z.get_node(a.id)
         elif a.cmd == "list-requests":
             out = z.list_requests()
+        elif a.cmd == "audit":
+            out = audit(z)
         else:
             out = {"system_id": z.system_id()}
     except TimeoutError as e:
