@@ -5,6 +5,7 @@ import { type Command } from 'commander';
 import { type CommandContext } from './context';
 import { type NodepoolConfig } from '../lib/config';
 import { output, toJson, type Listing } from '../lib/status';
+import { ZkDataError } from '../lib/zk/codec-common';
 import { setNodeState } from '../lib/zk/codec-node';
 import { isConnectionError, ZkError } from '../lib/zk/errors';
 import { lockNode, readNode, storeNode } from '../lib/zk/operations/nodes';
@@ -51,6 +52,7 @@ export async function withZooKeeper(ctx: CommandContext, fn: (s: ZkSession, conf
     await fn(session, config);
   } catch (e) {
     if (e instanceof CliFailure) ctx.io.stderr(`${e.message}\n`);
+    else if (e instanceof ZkDataError) ctx.io.stderr(`Unreadable ZooKeeper data: ${e.message}\n`);
     else if (isConnectionError(e)) ctx.io.stderr(`Lost the ZooKeeper connection to ${zkAddress(config)}: ${(e as Error).message}\n`);
     else throw e;
     ctx.setExitCode(1);
