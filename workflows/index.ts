@@ -2,3 +2,4 @@
 export { requestWorkflow } from './request';
 export { nodeWorkflow } from './node';
 export { minReadyWorkflow } from './min-ready';
+export { diskimageWorkflow } from './diskimage';

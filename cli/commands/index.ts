@@ -10,5 +10,10 @@ import { imageStatus } from './image-status';
 import { info } from './info';
 import { list } from './list';
 import { requestList } from './request-list';
+import { imageBuild } from './image-build';
+import { imagePause } from './image-pause';
+import { imageUnpause } from './image-unpause';
+import { dibImageDelete } from './dib-image-delete';
+import { imageDelete } from './image-delete';
 
-export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase];
+export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase, imageBuild, imagePause, imageUnpause, dibImageDelete, imageDelete];

@@ -1,0 +1,142 @@
+// The builder stack for end-to-end tests: a real ZooKeeper, a real Temporal dev server, the
+// OpenStack simulator (two clouds.yaml entries: qcow2 and raw), and nodepool-builder --fake as a
+// real child process, so it can be killed -9 and started again.
+import { after, before } from 'node:test';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
+import { startSimulator, type Simulator } from '../../simulator';
+import { writeCloudsYaml } from '../../simulator/clouds-yaml';
+import { ZkSession } from '../../lib/zk/session';
+import { spawnServer, stopProcess, killProcess } from '../../tools/servers/process';
+import { repoRoot } from '../../tools/servers/paths';
+import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
+import { startTemporalDevServer, type TemporalDevServer } from '../../tools/servers/temporal';
+
+export interface BuilderStack {
+  dir: string;
+  imagesDir: string;
+  logDir: string;
+  sim: Simulator;
+  zk: ZkSession;
+  client: Client;
+  configPath: string;
+  cloudsFile: string;
+  env: Record<string, string>;
+  builderLog: string;
+  /** Writes nodepool.yaml (zookeeper-servers, images-dir, build-log-dir filled in). */
+  writeConfig(config: Record<string, unknown>): void;
+  startBuilder(extraEnv?: Record<string, string>): void;
+  stopBuilder(): Promise<void>;
+  killBuilder(): Promise<void>;
+  /** Runs `nodepool <args>` (the CLI) against this stack. */
+  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export const CLOUD_QCOW2 = 'sim';
+export const CLOUD_RAW = 'sim-raw';
+
+export function useBuilderStack(initialConfig: () => Record<string, unknown>): () => BuilderStack {
+  let zkServer: ZooKeeperServer | undefined;
+  let temporal: TemporalDevServer | undefined;
+  let stack: BuilderStack | undefined;
+  let builder: ChildProcess | undefined;
+  let connection: Connection | undefined;
+
+  before(async () => {
+    [zkServer, temporal] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
+    const zks = zkServer;
+    const tmp = temporal;
+    const dir = mkdtempSync(join(tmpdir(), 'nodepool-builder-e2e-'));
+    const imagesDir = join(dir, 'images');
+    const logDir = join(dir, 'logs');
+    mkdirSync(imagesDir);
+    const sim = await startSimulator({ bootDelayMs: 0 });
+    const cloudsFile = join(dir, 'clouds.yaml');
+    await writeCloudsYaml(cloudsFile, CLOUD_QCOW2, sim.cloudsYaml());
+    await writeCloudsYaml(cloudsFile, CLOUD_RAW, { ...sim.cloudsYaml(), image_format: 'raw' });
+    const zk = await ZkSession.connect({ servers: zks.connectString });
+    connection = await Connection.connect({ address: tmp.address });
+    const client = new Client({ connection, namespace: tmp.namespace });
+    const configPath = join(dir, 'nodepool.yaml');
+    const builderLog = join(dir, 'builder.log');
+    const env: Record<string, string> = {
+      TEMPORAL_ADDRESS: tmp.address,
+      TEMPORAL_NAMESPACE: tmp.namespace,
+      OS_CLIENT_CONFIG_FILE: cloudsFile,
+      NODEPOOL_BUILDER_JANITOR_SECONDS: '2',
+      NODEPOOL_BUILDER_UPLOAD_RETRY_SECONDS: '1',
+      NODEPOOL_BUILDER_BUILD_RETRY_SECONDS: '2',
+      NODEPOOL_BUILDER_POLL_MS: '300',
+    };
+    const s: BuilderStack = {
+      dir,
+      imagesDir,
+      logDir,
+      sim,
+      zk,
+      client,
+      configPath,
+      cloudsFile,
+      env,
+      builderLog,
+      writeConfig(config) {
+        const full = {
+          'zookeeper-servers': [{ host: '127.0.0.1', port: zks.port }],
+          'images-dir': imagesDir,
+          'build-log-dir': logDir,
+          ...config,
+        };
+        writeFileSync(`${configPath}.tmp`, stringify(full));
+        renameSync(`${configPath}.tmp`, configPath);
+      },
+      startBuilder(extraEnv = {}) {
+        builder = spawnServer(
+          process.execPath,
+          ['--import', 'tsx', join(repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', '--fake', '-p', join(dir, 'builder.pid')],
+          builderLog,
+          { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', ...env, ...extraEnv } },
+        );
+      },
+      async stopBuilder() {
+        if (builder) await stopProcess(builder, 40_000);
+        builder = undefined;
+      },
+      async killBuilder() {
+        if (builder) await killProcess(builder);
+        builder = undefined;
+      },
+      cli(args) {
+        return new Promise((resolve) => {
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', join(repoRoot, 'cli', 'nodepool.ts'), '-c', configPath, ...args],
+            { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', ...env }, timeout: 60_000 },
+            (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          );
+        });
+      },
+    };
+    s.writeConfig(initialConfig());
+    stack = s;
+  });
+
+  after(async () => {
+    if (builder) await stopProcess(builder, 15_000);
+    await stack?.zk.close();
+    await connection?.close();
+    await stack?.sim.stop();
+    await temporal?.stop();
+    await zkServer?.remove();
+  });
+
+  return () => {
+    if (!stack) throw new Error('builder stack not started');
+    return stack;
+  };
+}
+
+export { eventually } from '../harness/stack';
