@@ -14,6 +14,8 @@ import { storeBuild, storeUpload } from '../../lib/zk/operations/images';
 import { newNode, setNodeState } from '../../lib/zk/codec-node';
 import { newRequest } from '../../lib/zk/codec-request';
 import { RawJson } from '../../lib/zk/json';
+import { registerComponent } from '../../lib/zk/operations/components';
+import { type PoolComponent } from '../../lib/model/component';
 import { runPython } from './py';
 import { serverReady } from './helpers';
 
@@ -25,6 +27,7 @@ interface CliOutput {
   images: Row[];
   node_table: string;
   lock_node: string;
+  pools: Row[];
 }
 
 const SRC = process.env.NODEPOOL_SRC;
@@ -39,6 +42,19 @@ void test('nodepool list / request-list / dib-image-list / image-list read our t
   const tls = { cert: certs.cert, key: certs.key, ca: certs.ca };
   const s = await ZkSession.connect({ servers: `127.0.0.1:${zk().securePort}`, tls });
   try {
+    await registerComponent<PoolComponent>(s, {
+      kind: 'pool',
+      hostname: 'nl01',
+      state: 'running',
+      version: '10.0.0',
+      model_api: 0,
+      id: 'nl01-PoolWorker.rax-dfw-main-x',
+      name: 'main',
+      provider_name: 'rax-dfw',
+      supported_labels: ['ubuntu-jammy'],
+      priority: 100,
+      paused: false,
+    });
     const req = newRequest({ node_types: ['ubuntu-jammy'], requestor: 'NodePool:min-ready', reuse: false, event_id: 'e'.repeat(32) });
     await submitRequest(s, req, { priority: '900' });
     const { node, lock } = await createNodeLocked(s, newNode({ provider: 'rax-dfw', pool: 'main', type: ['ubuntu-jammy'], launcher: 'nl01-PoolWorker.rax-dfw-main-x', allocated_to: req.id }));
@@ -80,6 +96,21 @@ void test('nodepool list / request-list / dib-image-list / image-list read our t
     const u = out.images[0] as Row;
     assert.equal(u.upload_id, upload.id);
     assert.equal(u.external_name, 'ubuntu-jammy-1');
+    assert.deepEqual(out.pools, [
+      {
+        hostname: 'nl01',
+        id: 'nl01-PoolWorker.rax-dfw-main-x',
+        kind: 'pool',
+        model_api: 0,
+        name: 'main',
+        paused: false,
+        priority: 100,
+        provider_name: 'rax-dfw',
+        state: 'running',
+        supported_labels: ['ubuntu-jammy'],
+        version: '10.0.0',
+      },
+    ]);
     await lock.release();
   } finally {
     await s.close();

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import types
 
 sys.path.insert(0, os.environ["NODEPOOL_SRC"])
@@ -43,6 +44,11 @@ def main():
         "images": json.loads(status.output(status.image_list(zk), "json")),
         "node_table": status.output(status.node_list(zk), "pretty"),
     }
+    # NP24's component registry (watch-fed): pools as its launchers see them for the FAILED rule
+    deadline = time.time() + 10
+    while time.time() < deadline and not zk.getRegisteredPools():
+        time.sleep(0.1)
+    out["pools"] = sorted((p.content for p in zk.getRegisteredPools()), key=lambda c: c["id"])
     if a.try_lock_node:
         node = zk.getNode(a.try_lock_node)
         try:
