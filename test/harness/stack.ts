@@ -30,6 +30,8 @@ export interface Stack {
   stopLauncher(): Promise<void>;
   killLauncher(): Promise<void>;
   launcherLog: string;
+  /** What the launcher's workflows say about themselves (for failure diagnostics). */
+  describeWorkflows(): Promise<string>;
   /** Runs the Zuul stand-in; resolves to its JSON output. */
   zuul(args: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
 }
@@ -102,6 +104,19 @@ export function useStack(initialConfig: (cloud: string) => Record<string, unknow
       async killLauncher() {
         if (launcher) await killProcess(launcher);
         launcher = undefined;
+      },
+      async describeWorkflows() {
+        const lines: string[] = [];
+        for await (const wf of client.workflow.list()) {
+          let status = '';
+          try {
+            if (wf.type === 'requestWorkflow' || wf.type === 'nodeWorkflow') status = JSON.stringify(await client.workflow.getHandle(wf.workflowId).query('status'));
+          } catch (err) {
+            status = `(query failed: ${(err as Error).message})`;
+          }
+          lines.push(`${wf.workflowId} ${wf.status.name} ${status}`);
+        }
+        return lines.join('\n');
       },
       zuul(args, timeoutMs = 120_000) {
         return new Promise((resolvePromise, reject) => {

@@ -32,6 +32,8 @@ export class LauncherWatchers {
   private again = false;
   private stopped = false;
   private readonly logger = log('watchers');
+  private readonly armed = new Set<string>();
+  private watchSession?: ZkSession;
 
   constructor(
     private readonly zk: () => ZkSession,
@@ -87,15 +89,27 @@ export class LauncherWatchers {
     }
   }
 
+  /** Lists children; arms one child watch per path at a time (each armed watch is a listener). */
   private async children(path: string): Promise<string[]> {
+    const zk = this.zk();
+    if (this.watchSession !== zk) {
+      this.watchSession = zk;
+      this.armed.clear();
+    }
+    const watch = this.armed.has(path)
+      ? undefined
+      : () => {
+          this.armed.delete(path);
+          this.poke();
+        };
     try {
-      return await this.zk().getChildren(path, () => this.poke());
+      const kids = await zk.getChildren(path, watch);
+      if (watch) this.armed.add(path);
+      return kids;
     } catch (e) {
-      if (isNoNode(e)) {
-        await this.zk().ensurePath(path);
-        return this.zk().getChildren(path, () => this.poke());
-      }
-      throw e;
+      if (!isNoNode(e)) throw e;
+      await zk.ensurePath(path);
+      return [];
     }
   }
 
