@@ -4,6 +4,7 @@ import { HttpError, envelope, isObject, parseLimit, readJson, sendEmpty, sendJso
 import { atLeast, serverBrief, serverView, type Microversion } from './nova-views';
 import { createServer, deleteServer, type NewServer } from './servers';
 import { nowIso } from './state';
+import { attachVolumes, planVolumes, volumeQuotaExceeded } from './volumes';
 import type { SimServer } from './types';
 
 const MAX_LIMIT = 1000;
@@ -143,10 +144,11 @@ export async function createServerHandler(ctx: Ctx, v: Microversion): Promise<vo
   if (s.flavorRef === undefined) throw new HttpError(400, "Invalid input for field/attribute server. 'flavorRef' is a required property");
   const flavor = store.flavor(lastSegment(s.flavorRef));
   if (!flavor) throw new HttpError(400, `Flavor ${lastSegment(s.flavorRef)} could not be found.`);
-  const bdm = Array.isArray(s.block_device_mapping_v2) ? (s.block_device_mapping_v2 as unknown[]).filter(isObject) : [];
-  const bootBdm = bdm.find((b) => String(b.boot_index) === '0');
-  const imageRef = s.imageRef ? lastSegment(s.imageRef) : bootBdm?.source_type === 'image' ? String(bootBdm.uuid) : '';
-  if (!imageRef && !bootBdm) throw new HttpError(400, 'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+  const volumes = planVolumes(ctx, s.block_device_mapping_v2, flavor);
+  const imageRef = s.imageRef ? lastSegment(s.imageRef) : volumes.imageId;
+  if (!imageRef && volumes.attach.length === 0) {
+    throw new HttpError(400, 'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+  }
   if (imageRef) {
     const img = store.data.images.find((i) => i.id === imageRef);
     if (!img) throw new HttpError(400, `Image ${imageRef} could not be found.`);
@@ -180,6 +182,13 @@ export async function createServerHandler(ctx: Ctx, v: Microversion): Promise<vo
     userData,
     securityGroups: groups,
   });
+  if (volumeQuotaExceeded(store, volumes)) {
+    // Nova accepts the request; the build then fails when Cinder refuses the volume.
+    server.outcome = 'error';
+    server.fault = { code: 500, message: `Build of instance ${server.id} aborted: Volume resource quota exceeded`, created: server.created };
+  } else {
+    attachVolumes(store, server, volumes);
+  }
   const adminPass = Math.random().toString(36).slice(2, 14);
   sendJson(
     ctx,

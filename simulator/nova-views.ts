@@ -86,7 +86,9 @@ export function serverView(store: Store, base: string, s: SimServer, v: Microver
     'OS-EXT-STS:power_state': POWER_STATE[s.status],
     'OS-SRV-USG:launched_at': s.status === 'BUILD' ? null : s.updated.replace('Z', '.000000'),
     'OS-SRV-USG:terminated_at': null,
-    'os-extended-volumes:volumes_attached': s.volumeIds.map((id) => (atLeast(v, 3) ? { id, delete_on_termination: true } : { id })),
+    'os-extended-volumes:volumes_attached': s.volumeIds.map((id) =>
+      atLeast(v, 3) ? { id, delete_on_termination: store.data.volumes.find((x) => x.id === id)?.deleteOnTermination ?? false } : { id },
+    ),
     security_groups: s.securityGroups.map((name) => ({ name })),
   };
   if (s.status === 'ERROR' && s.fault) view.fault = s.fault;

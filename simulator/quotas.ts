@@ -53,20 +53,21 @@ export function neutronQuota(ctx: Ctx, project: string | undefined, sub: string 
   sendJson(ctx, 200, { quota });
 }
 
-/** Cinder `GET /v3/{project}/os-quota-sets/{project}`; volumes are not modelled, so nothing is in use. */
+/** Cinder `GET /v3/{project}/os-quota-sets/{project}[?usage=True]`. */
 export function cinderQuotaSet(ctx: Ctx, project: string | undefined, usage: boolean): void {
   checkProject(ctx, project);
   const q = ctx.store.data.quotas;
-  const values: Record<string, number> = {
-    volumes: q.volumes,
-    gigabytes: q.gigabytes,
-    snapshots: 10,
-    backups: 10,
-    backup_gigabytes: 1000,
-    per_volume_gigabytes: -1,
-    groups: 10,
+  const u = ctx.store.usage();
+  const values: Record<string, [number, number]> = {
+    volumes: [q.volumes, u.volumes],
+    gigabytes: [q.gigabytes, u.gigabytes],
+    snapshots: [10, 0],
+    backups: [10, 0],
+    backup_gigabytes: [1000, 0],
+    per_volume_gigabytes: [-1, 0],
+    groups: [10, 0],
   };
   const set: Record<string, unknown> = { id: project };
-  for (const [k, limit] of Object.entries(values)) set[k] = usage ? detail(limit, 0) : limit;
+  for (const [k, [limit, used]] of Object.entries(values)) set[k] = usage ? detail(limit, used) : limit;
   sendJson(ctx, 200, { quota_set: set });
 }

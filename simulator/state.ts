@@ -30,6 +30,7 @@ import type {
   SimNetwork,
   SimPort,
   SimServer,
+  SimVolume,
   SimulatorOptions,
   SimulatorState,
   Usage,
@@ -62,6 +63,7 @@ interface Persisted {
   images: SimImage[];
   ports: SimPort[];
   floatingIps: SimFloatingIp[];
+  volumes: SimVolume[];
   networks: SimNetwork[];
   flavors: SimFlavor[];
   quotas: Quotas;
@@ -121,6 +123,7 @@ function freshData(opts: SimulatorOptions): Persisted {
     images: [],
     ports,
     floatingIps: [],
+    volumes: [],
     networks,
     flavors: defaultFlavors(),
     quotas: { ...DEFAULT_QUOTAS, ...opts.quotas },
@@ -330,6 +333,11 @@ export class Store {
     for (const f of this.data.floatingIps) {
       if (f.port_id && portIds.has(f.port_id)) this.detachFloatingIp(f);
     }
+    // Root volumes made with delete_on_termination go with the server; others are detached.
+    this.data.volumes = this.data.volumes.filter((v) => v.serverId !== s.id || !v.deleteOnTermination);
+    for (const v of this.data.volumes) {
+      if (v.serverId === s.id) Object.assign(v, { serverId: null, status: 'available', updated_at: nowIso() });
+    }
     this.data.servers = this.data.servers.filter((x) => x !== s);
     this.data.goneServers[s.id] = s.created;
     const gone = Object.keys(this.data.goneServers);
@@ -355,7 +363,14 @@ export class Store {
       cores += f?.vcpus ?? 0;
       ram += f?.ram ?? 0;
     }
-    return { instances: this.data.servers.length, cores, ram, floatingIps: this.data.floatingIps.length };
+    return {
+      instances: this.data.servers.length,
+      cores,
+      ram,
+      floatingIps: this.data.floatingIps.length,
+      volumes: this.data.volumes.length,
+      gigabytes: this.data.volumes.reduce((a, v) => a + v.size, 0),
+    };
   }
 
   snapshot(): SimulatorState {
@@ -365,6 +380,7 @@ export class Store {
       images: d.images,
       ports: d.ports,
       floatingIps: d.floatingIps,
+      volumes: d.volumes,
       networks: d.networks,
       flavors: d.flavors,
       availabilityZones: this.availabilityZones(),

@@ -200,6 +200,20 @@ export interface SimNetwork {
   created_at: string;
 }
 
+/** A Cinder volume; only boot-from-volume creates them (Nova makes them from the BDM). */
+export interface SimVolume {
+  id: string;
+  name: string;
+  size: number;
+  status: 'available' | 'in-use' | 'error';
+  /** Server it is attached to (as the root disk, /dev/vda), or null. */
+  serverId: string | null;
+  imageId: string | null;
+  deleteOnTermination: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface SimFlavor {
   id: string;
   name: string;
@@ -216,6 +230,8 @@ export interface Usage {
   cores: number;
   ram: number;
   floatingIps: number;
+  volumes: number;
+  gigabytes: number;
 }
 
 /** Everything the simulator holds, as returned by `admin.state()`. */
@@ -224,6 +240,7 @@ export interface SimulatorState {
   images: SimImage[];
   ports: SimPort[];
   floatingIps: SimFloatingIp[];
+  volumes: SimVolume[];
   networks: SimNetwork[];
   flavors: SimFlavor[];
   availabilityZones: string[];

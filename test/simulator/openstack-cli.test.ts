@@ -118,7 +118,7 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     assert.equal(held.metadata.nodepool_node_id, '0000000042');
     assert.deepEqual(s.addresses, { private: [held.addresses[0]?.ip] });
     assert.match(held.addresses[0]?.ip ?? '', /^10\.0\.0\.\d+$/);
-    assert.deepEqual(st.usage, { instances: 1, cores: 1, ram: 2048, floatingIps: 0 });
+    assert.deepEqual(st.usage, { instances: 1, cores: 1, ram: 2048, floatingIps: 0, volumes: 0, gigabytes: 0 });
   });
 
   void it('server show', async () => {
