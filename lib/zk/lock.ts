@@ -165,10 +165,15 @@ export class ZkLock extends EventEmitter implements SessionBound {
     this.node = null;
     this.held = false;
     if (!node) return;
+    const path = `${this.path}/${node}`;
     try {
-      await this.session.delete(`${this.path}/${node}`);
+      await this.session.delete(path);
     } catch (e) {
-      if (!isNoNode(e)) throw e;
+      if (isNoNode(e)) return;
+      if (!isConnectionError(e)) throw e;
+      // Still our session's znode: left alone it would block everyone until the session ends.
+      deleteWhenResumed(this.session, path);
+      throw e;
     }
   }
 
@@ -197,6 +202,22 @@ export class ZkLock extends EventEmitter implements SessionBound {
   async contenders(): Promise<string[]> {
     return lockContenders(this.session, this.path, true);
   }
+}
+
+/** Deletes a contender once the connection is back (same session); a new session lost it anyway. */
+function deleteWhenResumed(session: ZkSession, path: string): void {
+  const owner = session.sessionId;
+  const retry = () => {
+    session.off('session', forget);
+    if (session.sessionId !== owner) return;
+    session.delete(path).catch((e: unknown) => {
+      if (!isNoNode(e)) log('zk').warn({ err: e, path }, 'could not delete a lock contender after reconnecting');
+    });
+  };
+  const forget = () => session.off('resumed', retry);
+  session.once('resumed', retry);
+  session.once('session', forget);
+  log('zk').warn({ path }, 'lock contender delete failed; retrying when reconnected');
 }
 
 /** Identifiers (contender data) in lock order. kazoo calls ensure_path first; pass create=false not to. */

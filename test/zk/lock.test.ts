@@ -7,7 +7,8 @@ import { useZooKeeper } from '../harness/servers';
 import { ZkSession } from '../../lib/zk/session';
 import { ZkLock, isLocked, lockContenders, forceUnlock } from '../../lib/zk/lock';
 import { PyHelper, PYTHON } from './py';
-import { serverReady } from './helpers';
+import { eventually, serverReady, zookeeperPid } from './helpers';
+import { isConnectionError } from '../../lib/zk/errors';
 
 const zk = useZooKeeper();
 let a: ZkSession;
@@ -102,3 +103,26 @@ for (const python of [PYTHON, '/usr/bin/python3']) {
     }
   });
 }
+
+void test('a release whose reply is lost (frozen server) is retried on resume: no zombie contender', async () => {
+  const c = await ZkSession.connect({ servers: zk().connectString, sessionTimeoutMs: 10_000 });
+  try {
+    const lock = new ZkLock(c, '/nodepool/nodes/0000000042/lock');
+    assert.equal(await lock.acquire({ blocking: false }), true);
+    const pid = zookeeperPid(zk());
+    process.kill(pid, 'SIGSTOP');
+    let err: unknown;
+    try {
+      await lock.release().catch((e: unknown) => (err = e));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    assert.ok(isConnectionError(err), `release failed with a connection error: ${String(err)}`);
+    await c.waitConnected(15_000);
+    await eventually('contender deleted after resume', async () => (await c.getChildren(lock.path)).length === 0, 15_000);
+    await a.waitConnected(15_000);
+    await b.waitConnected(15_000);
+  } finally {
+    await c.close();
+  }
+});
