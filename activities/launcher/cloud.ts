@@ -35,7 +35,8 @@ export function serverInfo(s: CloudServer): ServerInfo {
   return {
     id: s.id,
     status: s.status,
-    interfaceIp: s.addresses.interfaceIp ?? null,
+    // the address to connect to; a server with only a fixed address is reached on it
+    interfaceIp: s.addresses.interfaceIp ?? s.addresses.publicV4 ?? s.addresses.publicV6 ?? s.addresses.privateV4 ?? null,
     publicIpv4: s.addresses.publicV4 ?? null,
     publicIpv6: s.addresses.publicV6 ?? null,
     privateIpv4: s.addresses.privateV4 ?? null,
