@@ -23,15 +23,17 @@ export async function main(argv: string[]): Promise<void> {
     .option('--cloud <name>', 'name of the cloud entry', DEFAULT_CLOUD_NAME)
     .option('--boot-delay <seconds>', 'time a new server spends in BUILD', seconds)
     .option('--state-file <file>', 'JSON file to keep the state in across restarts')
-    .option('--host <address>', 'address to listen on', '127.0.0.1');
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--verbose', 'print one line per request');
   program.parse(argv);
-  const o = program.opts<{ port: number; cloudsYaml: string; cloud: string; bootDelay?: number; stateFile?: string; host: string }>();
+  const o = program.opts<{ port: number; cloudsYaml: string; cloud: string; bootDelay?: number; stateFile?: string; host: string; verbose?: boolean }>();
   const sim = await startSimulator({
     port: o.port,
     host: o.host,
     cloudName: o.cloud,
     stateFile: o.stateFile,
     bootDelayMs: o.bootDelay === undefined ? undefined : Math.round(o.bootDelay * 1000),
+    log: o.verbose ? (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`) : undefined,
   });
   await writeCloudsYaml(o.cloudsYaml, o.cloud, sim.cloudsYaml());
   process.stdout.write(

@@ -32,7 +32,7 @@ export interface Simulator {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const host = opts.host ?? '127.0.0.1';
   const store = await Store.open(opts);
-  const handler = createHandler(store);
+  const handler = createHandler(store, opts.log);
   const server = http.createServer((req, res) => handler(req, res));
   // Keep-alive sockets would otherwise hold stop() open until their idle timeout.
   server.keepAliveTimeout = 5000;

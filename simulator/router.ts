@@ -26,9 +26,13 @@ const MOUNTS: Record<string, { service: Service; module: ServiceModule }> = {
   volume: { service: 'volume', module: cinder },
 };
 
-export function createHandler(store: Store): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(store: Store, log?: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    if (log) {
+      const t0 = Date.now();
+      res.once('finish', () => log(`${req.method ?? 'GET'} ${url.pathname}${url.search} ${res.statusCode} ${Date.now() - t0}ms`));
+    }
     const [, first = '', ...rest] = url.pathname.split('/');
     const mount = MOUNTS[first];
     const ctx: Ctx = {

@@ -84,6 +84,8 @@ export interface SimulatorOptions {
   quotas?: Partial<Quotas>;
   /** Token lifetime (default 1 hour; pkgcloud re-auths on every call below 5 minutes). */
   tokenTtlMs?: number;
+  /** Called with one line per answered request (`GET /compute/v2.1/servers/detail 200 2ms`). */
+  log?: (line: string) => void;
 }
 
 export interface Credentials {

@@ -128,7 +128,7 @@ void describe('openstack-simulator binary', () => {
     const clouds = path.join(dir, 'clouds.yaml');
     const state = path.join(dir, 'state.json');
     fs.writeFileSync(clouds, YAML.stringify({ clouds: { other: { auth: { auth_url: 'https://example.org' } } }, extra: 1 }));
-    const args = ['--port', '0', '--clouds-yaml', clouds, '--cloud', 'demo', '--state-file', state, '--boot-delay', '0.05'];
+    const args = ['--port', '0', '--clouds-yaml', clouds, '--cloud', 'demo', '--state-file', state, '--boot-delay', '0.05', '--verbose'];
     let child = await spawnSimulator(args);
     try {
       const doc = YAML.parse(fs.readFileSync(clouds, 'utf8')) as { clouds: Record<string, { auth: { auth_url: string }; region_name: string; image_format: string }>; extra: number };
@@ -142,6 +142,7 @@ void describe('openstack-simulator binary', () => {
       await a.admin.leakImage({ name: 'base-image' });
       const id = (await a.createServer({ name: 'np0000000100' })).body.server.id;
       await sleep(100);
+      assert.match(child.output(), /POST \/identity\/v3\/auth\/tokens 201 \d+ms/);
       await child.stop();
       child = await spawnSimulator(args);
       a = new Api({ url: child.url, credentials: DEFAULT_CREDENTIALS });
