@@ -93,6 +93,12 @@ export function createServer(store: Store, spec: NewServer): SimServer {
       Object.assign(port, { device_id: id, device_owner: `compute:${spec.availabilityZone}`, status: portStatus });
     } else {
       port = newPort(store, n.network, { device_id: id, device_owner: `compute:${spec.availabilityZone}`, status: portStatus });
+      if (port.fixed_ips.length === 0) {
+        // Neutron refuses the port (IpAddressGenerationFailure); Nova aborts the build.
+        server.outcome = 'error';
+        server.fault = { code: 500, message: `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`, created: server.created };
+        break;
+      }
       store.data.ports.push(port);
     }
     const ip = port.fixed_ips[0]?.ip_address;

@@ -162,6 +162,20 @@ void describe('nova', () => {
     assert.equal(s.config_drive, 'True');
   });
 
+  void it('a full network fails the build like Nova does when Neutron has no address left', async () => {
+    await sim().admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
+    // private is a /24: .1 router, .2 DHCP, 252 addresses for servers.
+    for (let i = 0; i < 252; i++) await sim().admin.leakPort({});
+    const id = (await api().createServer()).body.server.id;
+    const s = await waitFor(async () => {
+      const x = (await getServer(id)).body.server;
+      return x.status !== 'BUILD' ? x : undefined;
+    });
+    assert.equal(s.status, 'ERROR');
+    assert.equal(s.fault?.message, `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`);
+    assert.deepEqual(s.addresses, {});
+  });
+
   void it('server metadata GET/PUT/POST and per-key calls', async () => {
     const id = (await api().createServer({ metadata: { a: '1' } })).body.server.id;
     assert.equal((await api().compute('POST', `/servers/${id}/metadata`, { metadata: { b: '2' } })).status, 409); // still BUILD
