@@ -34,8 +34,31 @@ export function cloudsYamlEntry(url: string, c: Credentials, region: string): Cl
   };
 }
 
+/** The same cloud through an application credential (what many CI clouds hand out). */
+export interface AppCredCloudsYamlEntry {
+  auth_type: 'v3applicationcredential';
+  auth: { auth_url: string; application_credential_id: string; application_credential_secret: string };
+  region_name: string;
+  identity_api_version: number;
+  image_format: string;
+}
+
+export function appCredCloudsYamlEntry(url: string, c: Credentials, region: string): AppCredCloudsYamlEntry {
+  return {
+    auth_type: 'v3applicationcredential',
+    auth: {
+      auth_url: `${url}/identity`,
+      application_credential_id: c.applicationCredentialId,
+      application_credential_secret: c.applicationCredentialSecret,
+    },
+    region_name: region,
+    identity_api_version: 3,
+    image_format: 'qcow2',
+  };
+}
+
 /** Writes `entry` as `clouds.<name>` into `file`, keeping every other cloud already in it. */
-export async function writeCloudsYaml(file: string, name: string, entry: CloudsYamlEntry): Promise<void> {
+export async function writeCloudsYaml(file: string, name: string, entry: CloudsYamlEntry | AppCredCloudsYamlEntry): Promise<void> {
   let doc: Record<string, unknown> = {};
   try {
     const parsed: unknown = YAML.parse(await fs.readFile(file, 'utf8'));

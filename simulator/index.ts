@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { AdminClient } from './admin-client';
-import { cloudsYamlEntry, type CloudsYamlEntry } from './clouds-yaml';
+import { appCredCloudsYamlEntry, cloudsYamlEntry, type AppCredCloudsYamlEntry, type CloudsYamlEntry } from './clouds-yaml';
 import { DEFAULT_CLOUD_NAME } from './defaults';
 import { createHandler } from './router';
 import { Store } from './state';
@@ -11,7 +11,7 @@ import type { Credentials, SimulatorOptions } from './types';
 
 export type * from './types';
 export { AdminClient } from './admin-client';
-export { writeCloudsYaml, type CloudsYamlEntry } from './clouds-yaml';
+export { writeCloudsYaml, type AppCredCloudsYamlEntry, type CloudsYamlEntry } from './clouds-yaml';
 
 export interface Simulator {
   /** Root URL, e.g. `http://127.0.0.1:40123` (no trailing slash). */
@@ -24,6 +24,8 @@ export interface Simulator {
   readonly credentials: Credentials;
   /** The clouds.yaml entry for this simulator (password auth). */
   cloudsYaml(): CloudsYamlEntry;
+  /** The same cloud with `auth_type: v3applicationcredential`. */
+  appCredentialCloudsYaml(): AppCredCloudsYamlEntry;
   readonly admin: AdminClient;
   /** Closes the port, ends hanging requests, flushes the state file. */
   stop(): Promise<void>;
@@ -56,6 +58,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     region: store.region,
     credentials: store.credentials,
     cloudsYaml: () => cloudsYamlEntry(url, store.credentials, store.region),
+    appCredentialCloudsYaml: () => appCredCloudsYamlEntry(url, store.credentials, store.region),
     admin: new AdminClient(url),
     async stop() {
       if (stopped) return;

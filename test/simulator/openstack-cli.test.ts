@@ -40,6 +40,7 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     sim = await startSimulator({ cloudName: cloud, bootDelayMs: 300, deleteDelayMs: 300 });
     const file = path.join(dir, 'clouds.yaml');
     await writeCloudsYaml(file, cloud, sim.cloudsYaml());
+    await writeCloudsYaml(file, `${cloud}-appcred`, sim.appCredentialCloudsYaml());
     // A clean environment: no OS_* variables from the caller, caches in the temp dir.
     env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
     Object.assign(env, { OS_CLIENT_CONFIG_FILE: file, HOME: dir, XDG_CACHE_HOME: path.join(dir, 'cache') });
@@ -56,6 +57,14 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     assert.ok(t.id.length > 20);
     assert.ok(Date.parse(t.expires) > Date.now() + 30 * 60_000, 'token lives long enough for pkgcloud');
     assert.ok((await sim.admin.state()).tokens >= 1);
+  });
+
+  void it('token issue with an application credential (auth_type v3applicationcredential)', async () => {
+    const { stdout } = await run(OPENSTACK, ['--os-cloud', `${cloud}-appcred`, 'token', 'issue', '-f', 'json'], { env, timeout: 60_000 });
+    const t = JSON.parse(stdout) as { project_id: string; user_id: string };
+    assert.equal(t.project_id, sim.credentials.projectId);
+    const { stdout: f } = await run(OPENSTACK, ['--os-cloud', `${cloud}-appcred`, 'flavor', 'list', '-f', 'json'], { env, timeout: 60_000 });
+    assert.equal((JSON.parse(f) as unknown[]).length, (await sim.admin.state()).flavors.length);
   });
 
   void it('flavor list', async () => {
