@@ -17,10 +17,10 @@ const provider = (name: string, cloud: string, extra: Record<string, unknown> = 
   pools: [{ name: 'main', 'max-servers': 1, labels: [{ name: 'fake-label', diskimage: IMAGE, 'flavor-name': 'm1.small' }] }],
 });
 
-const config = (opts: { pause?: boolean } = {}) => ({
+const config = (opts: { pause?: boolean; withoutP2?: boolean } = {}) => ({
   labels: [{ name: 'fake-label' }],
   diskimages: [{ name: IMAGE, elements: ['fedora', 'vm'], release: 21, metadata: { purpose: 'test' }, ...(opts.pause ? { pause: true } : {}) }],
-  providers: [provider('p1', CLOUD_QCOW2), provider('p2', CLOUD_RAW)],
+  providers: opts.withoutP2 ? [provider('p1', CLOUD_QCOW2)] : [provider('p1', CLOUD_QCOW2), provider('p2', CLOUD_RAW)],
 });
 
 const stack = useBuilderStack(() => config());
@@ -115,7 +115,7 @@ void test('builder lifecycle', async (t) => {
       assert.deepEqual((await builds(s.zk, IMAGE)).map((b) => b.id), [b1, b2].slice(1));
     });
 
-    await t.test('image-delete of the current upload: deleted in the cloud, not uploaded again, launcher falls back', async () => {
+    await t.test('image-delete of the current upload: deleted in the cloud and not uploaded again (Nodepool A10)', async () => {
       const p1 = (await newestReadyUpload(s.zk, IMAGE, 'p1'))!.upload;
       assert.equal(p1.build_id, b2);
       const bad = await nodepool(s, ['image-delete', '--provider', 'p1', '--image', IMAGE, '--build-id', b2, '--upload-id', '9999999999']);
@@ -150,6 +150,17 @@ void test('builder lifecycle', async (t) => {
       assert.equal(r2.code, 1);
       assert.match(r2.stderr, /Trying to build a non disk-image-builder image: no-such-image/);
       s.writeConfig(config());
+    });
+
+    await t.test('a provider that stops using the image loses its uploads; the other keeps its own', async () => {
+      const p1Before = (await newestReadyUpload(s.zk, IMAGE, 'p1'))?.upload;
+      const p2Before = (await newestReadyUpload(s.zk, IMAGE, 'p2'))?.upload;
+      assert.ok(p1Before && p2Before);
+      const p2 = { ...provider('p2', CLOUD_RAW), diskimages: [] };
+      s.writeConfig({ ...config(), providers: [provider('p1', CLOUD_QCOW2), p2] });
+      await eventually('p2 uploads gone', async () => !(await newestReadyUpload(s.zk, IMAGE, 'p2')), 60_000);
+      await eventually('p2 cloud image gone', async () => !(await cloudImages(s)).some((i) => i.id === p2Before.external_id));
+      assert.equal((await newestReadyUpload(s.zk, IMAGE, 'p1'))?.upload.id, p1Before.id);
     });
   } finally {
     await s.stopBuilder();

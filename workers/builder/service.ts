@@ -22,6 +22,7 @@ import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '.
 import { connectZooKeeper } from '../common/zookeeper';
 import { ProviderClients } from '../launcher/providers';
 import { builderDibActivities } from './dib';
+import { emitBuilderGauges } from './gauges';
 import { FlagWatcher } from './watcher';
 
 export interface BuilderOptions {
@@ -35,6 +36,8 @@ export interface BuilderOptions {
 
 /** How often this builder sweeps its images-dir for files of deleted builds. */
 const SWEEP_MS = 10 * 60 * 1000;
+/** Nodepool's janitor sends the status gauges every 60 s. */
+const GAUGES_MS = 60 * 1000;
 
 export class Builder {
   private readonly logger = log('builder');
@@ -46,6 +49,7 @@ export class Builder {
   private registration?: ComponentRegistration;
   private watcher?: FlagWatcher;
   private sweepTimer?: NodeJS.Timeout;
+  private gaugeTimer?: NodeJS.Timeout;
   private readonly uploadSlots: Semaphore;
   builderId = '';
   readonly hostname = hostname();
@@ -121,6 +125,8 @@ export class Builder {
     this.watcher.start();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
+    this.gaugeTimer = setInterval(() => void this.gauges(), GAUGES_MS);
+    this.gaugeTimer.unref();
     this.holder.on('changed', (cfg: NodepoolConfig, previous: NodepoolConfig) => void this.reconfigure(cfg, previous));
     this.holder.watch();
     this.logger.info({ builderId: this.builderId, diskimages: Object.keys(config.diskimages) }, 'builder running');
@@ -137,6 +143,12 @@ export class Builder {
     const dir = this.config.imagesDir;
     if (!dir) return;
     await sweepImagesDir(this.zk, dir).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'images-dir sweep failed'));
+  }
+
+  private async gauges(): Promise<void> {
+    await emitBuilderGauges(this.stats, this.temporal.client, this.zk, this.config, this.hostname).catch((err: unknown) =>
+      this.logger.warn({ err: (err as Error).message }, 'status gauges not sent'),
+    );
   }
 
   /** diskimage/<name> for every configured image, and for images in ZooKeeper that still have builds (to remove them). */
@@ -182,6 +194,7 @@ export class Builder {
     this.holder.stop();
     this.watcher?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     for (const w of this.workers) w.worker.shutdown();
     await Promise.all(this.workers.map((w) => w.done));
     await this.registration?.unregister().catch(() => undefined);
