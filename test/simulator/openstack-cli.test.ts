@@ -143,6 +143,13 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     assert.deepEqual(s.properties, held.metadata);
   });
 
+  void it('console log show (os-getConsoleOutput)', async () => {
+    const all = await osRaw('console', 'log', 'show', serverId);
+    assert.match(all, /np0000000042 login:/);
+    const two = await osRaw('console', 'log', 'show', '--lines', '2', serverId);
+    assert.equal(two.trim().split('\n').length, 2);
+  });
+
   void it('server set --property', async () => {
     await osRaw('server', 'set', '--property', 'k=v', '--property', 'groups=p1,img,label', serverId);
     const held = (await sim.admin.state()).servers.find((x) => x.id === serverId);
@@ -217,6 +224,23 @@ void describe('openstack CLI against the simulator', { skip: !fs.existsSync(OPEN
     assert.equal(v.maxTotalInstances, st.quotas.instances);
     assert.equal(v.totalInstancesUsed, 1);
     assert.equal(v.totalRAMUsed, 2048);
+  });
+
+  void it('server create --boot-from-volume: volume list shows the in-use root volume; both go on delete', async () => {
+    const s = await osc<{ id: string; status: string; image: string; volumes_attached: unknown }>(
+      'server', 'create', '--flavor', 'm1.tiny', '--image', imageId, '--boot-from-volume', '5', '--network', 'private', '--wait', 'np-bfv',
+    );
+    assert.equal(s.status, 'ACTIVE');
+    const vols = await osc<{ ID: string; Status: string; Size: number; 'Attached to': unknown }[]>('volume', 'list');
+    const held = (await sim.admin.state()).volumes;
+    assert.deepEqual(vols.map((v) => [v.ID, v.Status, v.Size]), held.map((v) => [v.id, v.status, v.size]));
+    assert.deepEqual(held.map((v) => [v.serverId, v.size, v.imageId]), [[s.id, 5, imageId]]);
+    await osRaw('server', 'delete', '--wait', s.id);
+    // openstackclient's --boot-from-volume sets delete_on_termination false, as in real clouds: the volume stays.
+    const left = (await sim.admin.state()).volumes;
+    assert.deepEqual(left.map((v) => [v.status, v.serverId]), [['available', null]]);
+    await osRaw('volume', 'delete', left[0]?.id ?? '');
+    assert.deepEqual((await sim.admin.state()).volumes, []);
   });
 
   void it('quota show reads Nova, Neutron and Cinder quota sets', async () => {
