@@ -166,7 +166,7 @@ export class Store {
         name: u.username,
         password: u.password,
         projectId: PROJECT_ID,
-        projectName: u.projectName ?? c.projectName,
+        projectName: c.projectName,
       });
     }
     this.data = freshData(opts);

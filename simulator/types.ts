@@ -57,11 +57,10 @@ export interface Quotas {
   floatingIps: number;
 }
 
+/** Another user of the simulator's one project (domain `Default`). */
 export interface UserSpec {
   username: string;
   password: string;
-  /** Project the user is scoped to (default: the simulator's project). */
-  projectName?: string;
 }
 
 export interface SimulatorOptions {

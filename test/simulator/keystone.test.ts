@@ -8,7 +8,7 @@ type Catalog = { type: string; name: string; endpoints: { interface: string; reg
 type TokenBody = { token: { expires_at: string; project?: { id: string; name: string }; catalog?: Catalog; methods: string[] } };
 
 void describe('keystone', () => {
-  const { sim, api } = useSimulator();
+  const { sim, api } = useSimulator({ users: [{ username: 'zuul', password: 'zuul-secret' }] });
 
   const post = (body: unknown) => new Api(sim()).raw<TokenBody>('POST', '/identity/v3/auth/tokens', body);
 
@@ -47,6 +47,17 @@ void describe('keystone', () => {
     assert.equal(r.body.token.project?.id, c.projectId);
     const bad = await post({ auth: { identity: { methods: ['application_credential'], application_credential: { id: c.applicationCredentialId, secret: 'nope' } } } });
     assert.equal(bad.status, 401);
+  });
+
+  void it('extra users authenticate into the same project', async () => {
+    const r = await post({
+      auth: {
+        identity: { methods: ['password'], password: { user: { password: 'zuul-secret', name: 'zuul', domain: { id: 'default' } } } },
+        scope: { project: { id: sim().credentials.projectId } },
+      },
+    });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.token.project?.id, sim().credentials.projectId);
   });
 
   void it('refuses bad passwords with Keystone’s 401 body', async () => {
