@@ -9,7 +9,7 @@ import { isNoNode } from '../../lib/zk/errors';
 import { REQUESTS, requestPath, requestPrefix } from '../../lib/zk/paths';
 import { log } from '../../lib/log';
 import { type NodeRequest } from '../../lib/model';
-import { updateNode } from './store';
+import { listNodes, updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { type LauncherContext } from './context';
 import { MIN_READY_REQUESTOR } from './requests';
@@ -81,7 +81,8 @@ export function createMinReadyActivities(ctx: LauncherContext) {
           for (const label of req.node_types) outstanding.set(label, (outstanding.get(label) ?? 0) + 1);
         }
       }
-      const nodes = await ctx.nodes();
+      // read fresh: the cache may still show the nodes just freed above as allocated
+      const nodes = await listNodes(zk);
       let submitted = 0;
       for (const label of Object.values(ctx.config().labels)) {
         if (label.minReady <= 0) continue;
