@@ -18,7 +18,8 @@ const VISIBILITIES = ['public', 'private', 'shared', 'community'];
 /** Attributes a client may not set (Glance answers 403 "Attribute 'x' is read-only."). */
 const READ_ONLY = ['status', 'size', 'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at', 'updated_at', 'self', 'file', 'schema', 'owner', 'direct_url', 'locations'];
 const SETTABLE = ['id', 'name', 'visibility', 'protected', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'tags', 'os_hidden'];
-const LIST_PARAMS = ['limit', 'marker', 'sort_key', 'sort_dir', 'sort'];
+// Paging and sorting, plus filters that cannot exclude anything here (nothing is hidden or shared).
+const LIST_PARAMS = ['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'os_hidden', 'member_status'];
 
 export function imageView(img: SimImage): Record<string, unknown> {
   const { properties, file: _file, ...core } = img;

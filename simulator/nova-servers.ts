@@ -23,18 +23,22 @@ export function findServer(ctx: Ctx, id: string): SimServer {
 const newerFirst = (a: { created: string; id: string }, b: { created: string; id: string }): number =>
   a.created !== b.created ? (a.created < b.created ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 
+/** Nova matches `name` and `ip` as regular expressions (a search, not a full match). */
+function searchPattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    return new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')); // not a valid JS regex: match it literally
+  }
+}
+
 function filterServers(ctx: Ctx): SimServer[] {
   const q = ctx.query;
   let list = [...ctx.store.data.servers];
   const name = q.get('name');
   if (name !== null) {
-    let re: RegExp | null = null;
-    try {
-      re = new RegExp(name);
-    } catch {
-      re = null;
-    }
-    list = list.filter((s) => (re ? re.test(s.name) : s.name === name));
+    const re = searchPattern(name);
+    list = list.filter((s) => re.test(s.name));
   }
   const statuses = q.getAll('status').map((x) => x.toUpperCase());
   if (statuses.length) list = list.filter((s) => statuses.includes(s.status));
@@ -49,7 +53,10 @@ function filterServers(ctx: Ctx): SimServer[] {
     list = list.filter((s) => Date.parse(s.updated) >= t);
   }
   const ip = q.get('ip');
-  if (ip !== null) list = list.filter((s) => s.addresses.some((a) => new RegExp(ip).test(a.ip)));
+  if (ip !== null) {
+    const re = searchPattern(ip);
+    list = list.filter((s) => s.addresses.some((a) => re.test(a.ip)));
+  }
   return list.sort(newerFirst);
 }
 

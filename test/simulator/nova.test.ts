@@ -100,6 +100,7 @@ void describe('nova', () => {
       (await api().compute<{ servers: Server[] }>('GET', `/servers/detail?${qs}`)).body.servers.map((s) => s.name).sort();
     assert.deepEqual(await names('name=^np'), ['np0000000001']);
     assert.deepEqual(await names('name=o'), ['other']); // regex search, not a prefix match
+    assert.deepEqual(await names('name=oth(er'), []); // not a valid regex: no error, no match
     assert.deepEqual(await names('status=BUILD'), ['stuck-1']);
     assert.deepEqual(await names('status=active'), ['np0000000001', 'other']);
     const brief = (await api().compute<{ servers: Record<string, unknown>[] }>('GET', '/servers?name=other')).body.servers;
