@@ -68,6 +68,7 @@ function setServerStatus(store: Store, id: string, b: Record<string, unknown>): 
   s.readyAt = status === 'BUILD' ? null : s.readyAt;
   s.taskState = status === 'BUILD' ? 'spawning' : s.goneAt === null ? null : 'deleting';
   s.updated = nowIso();
+  if (status === 'ACTIVE' || status === 'SHUTOFF') for (const p of store.serverPorts(s.id)) p.status = status === 'ACTIVE' ? 'ACTIVE' : 'DOWN';
   s.fault = status === 'ERROR' ? { code: 500, message: typeof b.faultMessage === 'string' ? b.faultMessage : 'Injected ERROR', created: s.updated } : null;
   store.changed();
   return s;

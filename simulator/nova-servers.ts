@@ -257,6 +257,8 @@ export async function serverAction(ctx: Ctx, s: SimServer): Promise<void> {
       }
       s.status = action === 'os-stop' ? 'SHUTOFF' : 'ACTIVE';
       s.updated = nowIso();
+      // The VM's vif goes down with it, as Neutron reports for a stopped server.
+      for (const p of ctx.store.serverPorts(s.id)) p.status = s.status === 'ACTIVE' ? 'ACTIVE' : 'DOWN';
       ctx.store.changed();
       return sendEmpty(ctx, 202);
     }

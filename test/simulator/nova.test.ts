@@ -189,7 +189,7 @@ void describe('nova', () => {
     assert.equal((await api().compute('GET', `/servers/${id}/metadata/c`)).status, 404);
   });
 
-  void it('os-getConsoleOutput returns the tail of the log', async () => {
+  void it('os-getConsoleOutput returns the tail of the log; os-stop/os-start', async () => {
     const id = (await api().createServer()).body.server.id;
     assert.equal((await api().compute('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': {} })).status, 409);
     await waitFor(async () => ((await getServer(id)).body.server.status === 'ACTIVE' ? true : undefined));
@@ -198,6 +198,12 @@ void describe('nova', () => {
     const two = (await api().compute<{ output: string }>('POST', `/servers/${id}/action`, { 'os-getConsoleOutput': { length: 2 } })).body.output;
     assert.equal(two.trim().split('\n').length, 2);
     assert.equal((await api().compute('POST', `/servers/${id}/action`, { frobnicate: {} })).status, 400);
+    assert.equal((await api().compute('POST', `/servers/${id}/action`, { 'os-stop': null })).status, 202);
+    assert.equal((await getServer(id)).body.server.status, 'SHUTOFF');
+    assert.deepEqual((await sim().admin.state()).ports.filter((p) => p.device_id === id).map((p) => p.status), ['DOWN']);
+    assert.equal((await api().compute('POST', `/servers/${id}/action`, { 'os-stop': null })).status, 409);
+    assert.equal((await api().compute('POST', `/servers/${id}/action`, { 'os-start': null })).status, 202);
+    assert.equal((await getServer(id)).body.server.status, 'ACTIVE');
   });
 
   void it('echoes microversions, embeds the flavor from 2.47, refuses versions beyond the maximum', async () => {
