@@ -143,7 +143,8 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
     } catch (e) {
       log.warn('upload failed', { diskimage: name, build: build.id, provider: p.provider, upload: uploadId, error: failureText(e) });
       await CancellationScope.nonCancellable(async () => {
-        await zk.finishUpload({ name, buildId: build.id, provider: p.provider, uploadId, result: null });
+        // if even this fails, the record stays `uploading` with no upload running: retention removes it
+        await zk.finishUpload({ name, buildId: build.id, provider: p.provider, uploadId, result: null }).catch(() => false);
         await zk.deleteUploadLeftovers({ buildId: build.id, provider: p.provider, uploadId }).catch(() => 0);
       });
       if (isCancellation(e)) throw e;
@@ -158,10 +159,21 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
     const buildId = uuid4().replace(/-/g, '');
     status.buildId = buildId;
     setPhase('building');
-    const claimed = await exclusive(async () => {
-      activeBuilds.add(buildId);
-      return zk.claimBuild({ name, buildId, formats: plan.formats });
-    });
+    let claimed: { builderId: string };
+    try {
+      claimed = await exclusive(async () => {
+        activeBuilds.add(buildId);
+        return zk.claimBuild({ name, buildId, formats: plan.formats });
+      });
+    } catch (e) {
+      // e.g. BuildLockBusy: another (Python) builder is building this image; a record we may
+      // have written is no longer active, so retention removes it
+      activeBuilds.delete(buildId);
+      status.buildId = null;
+      if (isCancellation(e)) throw e;
+      log.warn('build not claimed', { diskimage: name, build: buildId, error: failureText(e) });
+      return false;
+    }
     let formats = plan.formats;
     let ready = false;
     try {
@@ -200,7 +212,17 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
   };
 
   for (;;) {
-    const plan = await zk.planDiskimage(name);
+    let plan: DiskimagePlan;
+    try {
+      plan = await zk.planDiskimage(name);
+    } catch (e) {
+      if (isCancellation(e)) throw e;
+      // ZooKeeper unreachable for longer than the activity's retries: wait and try again
+      log.warn('cannot plan; trying again later', { diskimage: name, error: failureText(e) });
+      await condition(() => wake, janitorMs);
+      wake = false;
+      continue;
+    }
     if (!plan.configured) {
       // removed from the config: nothing is kept; end once every record is gone
       setPhase('removing');
@@ -246,7 +268,15 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
       continue;
     }
 
-    const ok = await runBuild(plan, requested);
+    let ok = false;
+    try {
+      ok = await runBuild(plan, requested);
+    } catch (e) {
+      if (isCancellation(e)) throw e;
+      // the build record could not be written: it is not active any more, so retention removes it
+      log.warn('build bookkeeping failed', { diskimage: name, error: failureText(e) });
+      activeBuilds.clear();
+    }
     if (ok) {
       rebuild = false;
       lastFailureAt = null;

@@ -4,6 +4,7 @@ import { type Provider } from '../cloud/provider';
 import { type NodepoolConfig } from '../../lib/config';
 import { type Stats } from '../../lib/metrics/statsd';
 import { type ZkSession } from '../../lib/zk/session';
+import { type BuildLocks } from './locks';
 import { type Semaphore } from './semaphore';
 
 export interface BuilderContext {
@@ -19,4 +20,6 @@ export interface BuilderContext {
   stats: Stats;
   /** `--upload-workers`. */
   uploadSlots: Semaphore;
+  /** Image build locks this builder holds for the builds it claimed. */
+  buildLocks: BuildLocks;
 }

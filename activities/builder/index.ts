@@ -30,4 +30,5 @@ export { type BuilderContext } from './context';
 export { readOrCreateBuilderId } from './builder-id';
 export { sweepImagesDir } from './files';
 export { Semaphore } from './semaphore';
+export { BuildLocks } from './locks';
 export * from './types';

@@ -30,6 +30,10 @@ export function createRecordActivities(ctx: BuilderContext) {
     if (existing && existing.value.builder_id && existing.value.builder_id !== ctx.builderId) {
       return { builderId: existing.value.builder_id, hostname: existing.value.builder ?? '' };
     }
+    // Nodepool takes the image build lock first, then writes the record
+    if (!(await ctx.buildLocks.take(zk, input.name, input.buildId))) {
+      throw ApplicationFailure.nonRetryable(`image ${input.name} is being built by another builder (build lock held)`, 'BuildLockBusy');
+    }
     await storeBuild(zk, {
       image: input.name,
       id: input.buildId,

@@ -2,9 +2,13 @@
 // upload to two providers, manual rebuild, rotation (third build deletes the oldest in the cloud
 // and on disk), dib-image-delete of the newest makes the launcher fall back, pause, image-delete.
 import { test } from 'node:test';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { newestReadyUpload } from '../../activities/launcher/images';
 import { isImageBuildRequested } from '../../lib/zk/operations/images';
+import { isLocked } from '../../lib/zk/lock';
+import { imageBuildLockPath } from '../../lib/zk/paths';
 import { builds, cloudImages, filesOf, IMAGE, nodepool, readyUpload } from './helpers';
 import { CLOUD_QCOW2, CLOUD_RAW, eventually, useBuilderStack, type BuilderStack } from './stack';
 
@@ -161,6 +165,22 @@ void test('builder lifecycle', async (t) => {
       await eventually('p2 uploads gone', async () => !(await newestReadyUpload(s.zk, IMAGE, 'p2')), 60_000);
       await eventually('p2 cloud image gone', async () => !(await cloudImages(s)).some((i) => i.id === p2Before.external_id));
       assert.equal((await newestReadyUpload(s.zk, IMAGE, 'p1'))?.upload.id, p1Before.id);
+    });
+
+    await t.test('during a build: the image build lock is held, image-status says building, dib-image-delete refuses', async () => {
+      const pauseFile = join(s.imagesDir, 'fake-image-create.pause');
+      writeFileSync(pauseFile, '');
+      try {
+        assert.equal((await nodepool(s, ['image-build', IMAGE])).code, 0);
+        const b = await eventually('a build in progress', async () => (await builds(s.zk, IMAGE, 'building'))[0]);
+        await eventually('image build lock held', async () => isLocked(s.zk, imageBuildLockPath(IMAGE)));
+        const st = await nodepool(s, ['image-status']);
+        assert.match(st.stdout, new RegExp(`${IMAGE}.*building`));
+        assert.equal((await nodepool(s, ['dib-image-delete', `${IMAGE}-${b.id}`])).stdout, 'Cannot delete a build in progress\n');
+      } finally {
+        rmSync(pauseFile, { force: true });
+      }
+      await eventually('build done and lock free', async () => (await builds(s.zk, IMAGE, 'building')).length === 0 && !(await isLocked(s.zk, imageBuildLockPath(IMAGE))));
     });
   } finally {
     await s.stopBuilder();

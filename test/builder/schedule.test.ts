@@ -4,6 +4,7 @@
 // pause holds a due build back, and each build continues the workflow as new.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
@@ -122,58 +123,49 @@ async function until(what: string, check: () => boolean, ms = 20_000): Promise<v
 }
 
 void test('rebuild-age, rebuild signal, pause and continue-as-new on the time-skipping server', async () => {
-  // currentTimeMs is async: the fakes read a copy the test keeps fresh
-  let clock = Date.now();
-  const f2 = fakes(() => clock);
+  // server time, as the activity saw it scheduled (the test server's clock jumps)
+  const f2 = fakes(() => Context.current().info.currentAttemptScheduledTimestampMs);
   const shared = await Worker.create({ connection: env.nativeConnection, taskQueue: BUILDER_QUEUE, workflowBundle: bundle, activities: f2.shared });
   const local = await Worker.create({ connection: env.nativeConnection, taskQueue: builderQueue(BUILDER_ID), activities: f2.local });
-  const tick = async () => {
-    clock = await env.currentTimeMs();
-  };
-  const refresh = setInterval(() => void tick(), 20);
-  try {
-    await Promise.all([
-      shared.runUntil(async () => {
-        const handle = await env.client.workflow.start<typeof diskimageWorkflow>('diskimageWorkflow', {
-          workflowId: 'diskimage/fake-image',
-          taskQueue: BUILDER_QUEUE,
-          args: [{ name: 'fake-image', janitorSeconds: 3600 }],
-        });
-        const firstRun = (await handle.describe()).runId;
-        await until('first build uploaded', () => f2.ready().length === 1 && !!f2.ready()[0]?.uploads.p1);
-        const t1 = f2.ready()[0]!.stateTime;
+  await Promise.all([
+    shared.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof diskimageWorkflow>('diskimageWorkflow', {
+        workflowId: 'diskimage/fake-image',
+        taskQueue: BUILDER_QUEUE,
+        args: [{ name: 'fake-image', janitorSeconds: 3600 }],
+      });
+      const firstRun = (await handle.describe()).runId;
+      await until('first build uploaded', () => f2.ready().length === 1 && !!f2.ready()[0]?.uploads.p1);
+      const t1 = f2.ready()[0]!.stateTime;
 
-        await env.sleep('23 hours');
-        assert.equal(f2.ready().length, 1, 'no rebuild before rebuild-age');
+      await env.sleep('23 hours');
+      assert.equal(f2.ready().length, 1, 'no rebuild before rebuild-age');
 
-        await env.sleep('2 hours');
-        await until('rebuild after 24 h', () => f2.ready().length === 2 && !!f2.ready()[0]?.uploads.p1);
-        const t2 = f2.ready()[0]!.stateTime;
-        assert.ok(t2 - t1 >= DAY * 1000, `second build ${(t2 - t1) / 3600_000} h after the first`);
-        assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new after a build');
+      await env.sleep('2 hours');
+      await until('rebuild after 24 h', () => f2.ready().length === 2 && !!f2.ready()[0]?.uploads.p1);
+      const t2 = f2.ready()[0]!.stateTime;
+      assert.ok(t2 - t1 >= DAY * 1000, `second build ${(t2 - t1) / 3600_000} h after the first`);
+      assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new after a build');
 
-        await handle.signal(rebuildSignal, { reason: 'test' });
-        await until('manual rebuild', () => f2.builds.filter((b) => b.state === 'ready').length >= 2 && f2.ready()[0]!.stateTime > t2);
-        await handle.signal(wakeSignal, { reason: 'retention now' });
-        await until('two builds kept', () => f2.builds.length === 2);
+      await handle.signal(rebuildSignal, { reason: 'test' });
+      await until('manual rebuild', () => f2.builds.filter((b) => b.state === 'ready').length >= 2 && f2.ready()[0]!.stateTime > t2);
+      await handle.signal(wakeSignal, { reason: 'retention now' });
+      await until('two builds kept', () => f2.builds.length === 2);
 
-        f2.flags.paused = true;
-        await handle.signal(wakeSignal, { reason: 'image-pause' });
-        const before = f2.ready()[0]!.id;
-        await env.sleep('50 hours');
-        assert.equal(f2.ready()[0]!.id, before, 'no build while paused');
-        const st = await handle.query(diskimageStatusQuery);
-        assert.equal(st.phase, 'paused');
-        f2.flags.paused = false;
-        await handle.signal(wakeSignal, { reason: 'image-unpause' });
-        await until('overdue build after unpause', () => f2.ready()[0]!.id !== before);
-        await handle.terminate('test done');
-      }),
-      local.runUntil(async () => {
-        await until('shared worker done', () => shared.getState() === 'STOPPED' || shared.getState() === 'DRAINED', 120_000).catch(() => undefined);
-      }),
-    ]);
-  } finally {
-    clearInterval(refresh);
-  }
+      f2.flags.paused = true;
+      await handle.signal(wakeSignal, { reason: 'image-pause' });
+      const before = f2.ready()[0]!.id;
+      await env.sleep('50 hours');
+      assert.equal(f2.ready()[0]!.id, before, 'no build while paused');
+      const st = await handle.query(diskimageStatusQuery);
+      assert.equal(st.phase, 'paused');
+      f2.flags.paused = false;
+      await handle.signal(wakeSignal, { reason: 'image-unpause' });
+      await until('overdue build after unpause', () => f2.ready()[0]!.id !== before);
+      await handle.terminate('test done');
+    }),
+    local.runUntil(async () => {
+      await until('shared worker done', () => shared.getState() === 'STOPPED' || shared.getState() === 'DRAINED', 120_000).catch(() => undefined);
+    }),
+  ]);
 });

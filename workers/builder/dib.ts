@@ -2,8 +2,10 @@
 // every build (secure env-vars stay in this process), `--fake` swaps in the fake
 // disk-image-create, and `--build-workers` caps how many run at once (waiting builds heartbeat).
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { createDibActivities, fakeDibCommand, specLoaderFromFiles, type DibActivities } from '../../activities/dib';
 import { type BuildDiskimageInput } from '../../activities/dib/types';
+import { type BuildLocks } from '../../activities/builder/locks';
 import { Semaphore } from '../../activities/builder/semaphore';
 import { type Stats } from '../../lib/metrics/statsd';
 
@@ -13,6 +15,8 @@ export interface BuilderDibOptions {
   fake: boolean;
   buildWorkers: number;
   stats: Stats;
+  /** Image build locks taken when this builder claimed the build. */
+  buildLocks: BuildLocks;
 }
 
 export function builderDibActivities(opts: BuilderDibOptions): DibActivities {
@@ -37,10 +41,15 @@ export function builderDibActivities(opts: BuilderDibOptions): DibActivities {
       } finally {
         clearInterval(beat);
       }
+      opts.buildLocks.started(input.buildId);
       try {
-        return await dib.buildDiskimage(input);
+        const result = await dib.buildDiskimage(input);
+        // Nodepool: a session lost during the build (the lock with it) fails the build
+        if (opts.buildLocks.lost(input.buildId)) throw ApplicationFailure.nonRetryable('ZooKeeper session lost during the build', 'BuildLockLost');
+        return result;
       } finally {
         release();
+        await opts.buildLocks.release(input.buildId);
       }
     },
   };

@@ -11,7 +11,7 @@ import { log } from '../../lib/log';
 import { ComponentRegistration } from '../../lib/zk/operations/components';
 import { imageNames, readBuilds } from '../../lib/zk/operations/images';
 import { type ZkSession } from '../../lib/zk/session';
-import { createBuilderActivities, createBuilderLocalActivities, readOrCreateBuilderId, Semaphore, sweepImagesDir, type BuilderContext } from '../../activities/builder';
+import { BuildLocks, createBuilderActivities, createBuilderLocalActivities, readOrCreateBuilderId, Semaphore, sweepImagesDir, type BuilderContext } from '../../activities/builder';
 import { cloudsYamlImageFormat } from '../../activities/dib/spec-loader';
 import { NODEPOOL_VERSION } from '../../activities/launcher/pools';
 import { BUILDER_QUEUE, builderQueue, builderWorkflowIds, wakeSignal } from '../../workflows/builder-messages';
@@ -51,6 +51,7 @@ export class Builder {
   private sweepTimer?: NodeJS.Timeout;
   private gaugeTimer?: NodeJS.Timeout;
   private readonly uploadSlots: Semaphore;
+  private readonly buildLocks = new BuildLocks();
   builderId = '';
   readonly hostname = hostname();
 
@@ -92,6 +93,7 @@ export class Builder {
       imageFormatOf: (cfg, provider) => cloudsYamlImageFormat(cfg)(provider),
       stats: this.stats,
       uploadSlots: this.uploadSlots,
+      buildLocks: this.buildLocks,
     };
     await this.startWorker(
       Worker.create({
@@ -111,7 +113,7 @@ export class Builder {
         taskQueue: builderQueue(this.builderId),
         activities: {
           ...createBuilderLocalActivities(ctx),
-          ...builderDibActivities({ configPath: this.holder.path, securePath: this.holder.securePath, fake: this.opts.fake, buildWorkers: this.opts.buildWorkers, stats: this.stats }),
+          ...builderDibActivities({ configPath: this.holder.path, securePath: this.holder.securePath, fake: this.opts.fake, buildWorkers: this.opts.buildWorkers, stats: this.stats, buildLocks: this.buildLocks }),
         },
         // builds and uploads wait for --build-workers / --upload-workers slots inside the activity
         maxConcurrentActivityTaskExecutions: 200,
