@@ -144,9 +144,10 @@ void describe('openstack-simulator binary', () => {
       await sleep(100);
       assert.match(child.output(), /POST \/identity\/v3\/auth\/tokens 201 \d+ms/);
       await child.stop();
+      const token = a.token;
       child = await spawnSimulator(args);
       a = new Api({ url: child.url, credentials: DEFAULT_CREDENTIALS });
-      a.token = (await new Api({ url: child.url, credentials: DEFAULT_CREDENTIALS }).login());
+      a.token = token; // tokens survive the restart too: clients carry on
       const s = await a.compute<{ server: { name: string; status: string } }>('GET', `/servers/${id}`);
       assert.equal(s.status, 200);
       assert.equal(s.body.server.name, 'np0000000100');

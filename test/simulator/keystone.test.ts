@@ -116,3 +116,22 @@ void describe('keystone', () => {
     assert.equal(r.body.versions.values[0]?.links[0]?.href, `${sim().url}/identity/v3/`);
   });
 });
+
+void describe('keystone token expiry', () => {
+  const { sim } = useSimulator({ tokenTtlMs: 400 });
+
+  void it('an expired token is a 401; expires_at says when', async () => {
+    const a = new Api(sim());
+    const r = await a.raw<TokenBody>('POST', '/identity/v3/auth/tokens', {
+      auth: {
+        identity: { methods: ['application_credential'], application_credential: { id: sim().credentials.applicationCredentialId, secret: sim().credentials.applicationCredentialSecret } },
+      },
+    });
+    a.token = r.headers.get('x-subject-token') ?? '';
+    assert.ok(Date.parse(r.body.token.expires_at) - Date.now() <= 400);
+    assert.equal((await a.compute('GET', '/servers')).status, 200);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal((await a.compute('GET', '/servers')).status, 401);
+    assert.equal((await sim().admin.state()).tokens, 0, 'expired tokens are dropped');
+  });
+});
