@@ -9,7 +9,8 @@ import { type ImageBuild, type ImageUpload } from '../../lib/model/image';
 import { log } from '../../lib/log';
 import { readBuilds, readUploads, storeBuild, storeUpload, deleteUpload } from '../../lib/zk/operations/images';
 import { readBuild } from '../../lib/zk/operations/images';
-import { buildPath } from '../../lib/zk/paths';
+import { isLocked } from '../../lib/zk/lock';
+import { buildPath, imageBuildLockPath, uploadLockPath } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
 import { type BuilderContext } from './context';
 import { readyNewestFirst } from './plan';
@@ -98,11 +99,12 @@ export function createCleanupActivities(ctx: BuilderContext) {
     };
     for (const b of builds) {
       const isKept = kept.has(b.id);
-      const inProgress = b.state === 'building' && activeBuilds.has(b.id);
+      // ours (the workflow says so) or another builder's (it holds the image build lock)
+      const inProgress = b.state === 'building' && (activeBuilds.has(b.id) || (activeBuilds.size === 0 && (await isLocked(zk, imageBuildLockPath(name)))));
       for (const [k, list] of uploads) {
         if (!k.startsWith(`${b.id}/`)) continue;
         for (const u of list) {
-          if (u.state === 'uploading' && activeUploads.has(`${b.id}/${u.provider}`)) continue;
+          if (u.state === 'uploading' && (activeUploads.has(`${b.id}/${u.provider}`) || (await isLocked(zk, uploadLockPath(name, b.id, u.provider))))) continue;
           if (!usesImage(config, u.provider, name)) await drop(u);
           else if (isKept) {
             if (u.state === 'deleting' && b.state === 'ready') result.operatorDeleted.push({ buildId: b.id, provider: u.provider });

@@ -8,6 +8,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type NodepoolConfig } from '../../lib/config';
 import { log } from '../../lib/log';
+import { ZkLock } from '../../lib/zk/lock';
+import { uploadLockPath } from '../../lib/zk/paths';
 import { toApplicationFailure } from '../cloud/failure';
 import { type CloudImage, type Provider } from '../cloud/provider';
 import { type BuilderContext } from './context';
@@ -75,8 +77,14 @@ export function createUploadActivities(ctx: BuilderContext) {
     actx.heartbeat({ phase: 'waiting', bytesSent: 0 });
     const beat = setInterval(() => actx.heartbeat({ phase: 'uploading', bytesSent: sent }), 5000);
     let release: (() => void) | undefined;
+    // Nodepool's upload lock, held for the whole upload: Python janitors leave the record alone
+    const lock = new ZkLock(ctx.zk(), uploadLockPath(input.name, input.buildId, input.provider));
     try {
       release = await ctx.uploadSlots.acquire(actx.cancellationSignal);
+      // a killed attempt's contender lasts until its session expires (zookeeper-timeout)
+      if (!(await lock.acquire({ blocking: true, timeoutMs: 60_000 }))) {
+        throw ApplicationFailure.retryable(`upload lock of ${input.name}-${input.buildId} on ${input.provider} is held elsewhere`, 'UploadLockBusy');
+      }
       const provider = ctx.provider(input.provider);
       const started = Date.now();
       // a previous attempt (crash, timeout, worker shutdown) may have left a queued/saving image
@@ -117,6 +125,7 @@ export function createUploadActivities(ctx: BuilderContext) {
     } finally {
       clearInterval(beat);
       release?.();
+      if (lock.isAcquired) await lock.release().catch(() => undefined);
     }
   }
 
