@@ -1,141 +1,28 @@
-// Everything the simulator holds, its time-driven transitions (BUILD -> ACTIVE, delete -> gone)
-// and its persistence to an optional JSON state file.
+// Everything the simulator holds, its time-driven transitions (BUILD -> ACTIVE, delete -> gone),
+// accounting and tokens. The initial state is in seed.ts, the JSON file in state-file.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  AVAILABILITY_ZONES,
-  BOOT_DELAY_MS,
-  DEFAULT_CREDENTIALS,
-  DEFAULT_NETWORKS,
-  DEFAULT_QUOTAS,
-  DELETE_DELAY_MS,
-  PROJECT_ID,
-  REGION,
-  ROUTER_ID,
-  TOKEN_TTL_MS,
-  USER_ID,
-  defaultFlavors,
-} from './defaults';
+import { AVAILABILITY_ZONES, DEFAULT_CREDENTIALS, PROJECT_ID, REGION, TOKEN_TTL_MS, USER_ID } from './defaults';
+import { freshData, nowIso, type Persisted, type TokenRecord, type User } from './seed';
+import { StateFile } from './state-file';
 import type {
   Credentials,
   Fault,
-  Quotas,
   ServerRule,
   SimFlavor,
   SimFloatingIp,
-  SimImage,
   SimNetwork,
   SimPort,
   SimServer,
-  SimVolume,
   SimulatorOptions,
   SimulatorState,
   Usage,
 } from './types';
 
-export interface TokenRecord {
-  userId: string;
-  username: string;
-  projectId: string;
-  projectName: string;
-  methods: string[];
-  issuedAt: number;
-  expiresAt: number;
-  /** null = unscoped (no catalog, no project). */
-  scoped: boolean;
-}
-
-export interface User {
-  id: string;
-  name: string;
-  password: string;
-  projectId: string;
-  projectName: string;
-}
-
-/** The part of the state that survives a restart when a state file is given. */
-interface Persisted {
-  version: 1;
-  servers: SimServer[];
-  images: SimImage[];
-  ports: SimPort[];
-  floatingIps: SimFloatingIp[];
-  volumes: SimVolume[];
-  networks: SimNetwork[];
-  flavors: SimFlavor[];
-  quotas: Quotas;
-  bootDelayMs: number;
-  deleteDelayMs: number;
-  tokens: Record<string, TokenRecord>;
-  /** Last host number handed out per network id (x in a.b.c.x). */
-  ipCounters: Record<string, number>;
-  macCounter: number;
-  /** id -> created of servers that are gone: Nova still accepts them as pagination markers. */
-  goneServers: Record<string, string>;
-}
-
-export const nowIso = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-export const uuid = (): string => crypto.randomUUID();
-export const hexId = (): string => crypto.randomUUID().replace(/-/g, '');
-
-function freshData(opts: SimulatorOptions): Persisted {
-  const created = nowIso();
-  const networks: SimNetwork[] = DEFAULT_NETWORKS.map((n) => ({
-    id: uuid(),
-    name: n.name,
-    external: n.external,
-    shared: n.shared,
-    subnetId: uuid(),
-    cidrPrefix: n.cidrPrefix,
-    project_id: PROJECT_ID,
-    created_at: created,
-  }));
-  // Every real project network has a DHCP port and a router interface: port cleanup must leave them alone.
-  const ports: SimPort[] = networks
-    .filter((n) => !n.external)
-    .flatMap((n) =>
-      (
-        [
-          ['network:router_interface', ROUTER_ID, 1],
-          ['network:dhcp', `dhcp${hexId()}-${n.id}`, 2],
-        ] as const
-      ).map(([owner, device, host], i) => ({
-        id: uuid(),
-        name: '',
-        network_id: n.id,
-        project_id: PROJECT_ID,
-        mac_address: `fa:16:3e:ff:00:0${i}`,
-        admin_state_up: true,
-        status: 'ACTIVE' as const,
-        device_id: device,
-        device_owner: owner,
-        fixed_ips: [{ subnet_id: n.subnetId, ip_address: `${n.cidrPrefix}.${host}` }],
-        created_at: created,
-        updated_at: created,
-      })),
-    );
-  return {
-    version: 1,
-    servers: [],
-    images: [],
-    ports,
-    floatingIps: [],
-    volumes: [],
-    networks,
-    flavors: defaultFlavors(),
-    quotas: { ...DEFAULT_QUOTAS, ...opts.quotas },
-    bootDelayMs: opts.bootDelayMs ?? BOOT_DELAY_MS,
-    deleteDelayMs: opts.deleteDelayMs ?? DELETE_DELAY_MS,
-    tokens: {},
-    // .1 is the gateway, .2 the DHCP port; servers start at .3
-    ipCounters: Object.fromEntries(networks.map((n) => [n.id, 1])),
-    macCounter: 0,
-    goneServers: {},
-  };
-}
+export { hexId, nowIso, uuid, type TokenRecord, type User } from './seed';
 
 export class Store {
   data: Persisted;
@@ -147,8 +34,7 @@ export class Store {
   readonly users = new Map<string, User>();
   readonly tokenTtlMs: number;
   baseUrl = '';
-  private saveTimer: NodeJS.Timeout | null = null;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly file: StateFile | null;
   private nextId = 1;
 
   private constructor(
@@ -170,6 +56,7 @@ export class Store {
       });
     }
     this.data = freshData(opts);
+    this.file = opts.stateFile ? new StateFile(opts.stateFile) : null;
   }
 
   static async open(opts: SimulatorOptions): Promise<Store> {
@@ -178,25 +65,16 @@ export class Store {
     if (!imageDir) imageDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'os-sim-images-'));
     await fsp.mkdir(imageDir, { recursive: true });
     const store = new Store(opts, imageDir, owns);
-    if (opts.stateFile) await store.load(opts.stateFile);
+    const saved = await store.file?.load<Persisted>();
+    if (saved) {
+      if (saved.version !== 1) throw new Error(`${opts.stateFile}: unknown simulator state version ${String(saved.version)}`);
+      store.data = { ...freshData(opts), ...saved };
+    }
     // Explicit options win over what the state file remembered.
     if (opts.bootDelayMs !== undefined) store.data.bootDelayMs = opts.bootDelayMs;
     if (opts.deleteDelayMs !== undefined) store.data.deleteDelayMs = opts.deleteDelayMs;
     if (opts.quotas) store.data.quotas = { ...store.data.quotas, ...opts.quotas };
     return store;
-  }
-
-  private async load(file: string): Promise<void> {
-    let text: string;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    const parsed = JSON.parse(text) as Persisted;
-    if (parsed.version !== 1) throw new Error(`${file}: unknown simulator state version ${String(parsed.version)}`);
-    this.data = { ...freshData(this.opts), ...parsed };
   }
 
   setBaseUrl(url: string): void {
@@ -209,30 +87,11 @@ export class Store {
 
   /** Schedules a write of the state file (coalesced; the last change always lands). */
   changed(): void {
-    if (!this.opts.stateFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      this.saving = this.saving.then(() => this.writeNow()).catch((e: unknown) => {
-        process.stderr.write(`openstack-simulator: cannot save state: ${String(e)}\n`);
-      });
-    }, 20);
-  }
-
-  private async writeNow(): Promise<void> {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    const tmp = `${file}.tmp`;
-    await fsp.writeFile(tmp, JSON.stringify(this.data));
-    await fsp.rename(tmp, file);
+    this.file?.schedule(() => this.data);
   }
 
   async close(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = null;
-      this.saving = this.saving.then(() => this.writeNow());
-    }
-    await this.saving;
+    await this.file?.flush();
     if (this.ownsImageDir) await fsp.rm(this.imageDir, { recursive: true, force: true });
   }
 

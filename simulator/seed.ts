@@ -1,0 +1,124 @@
+// What a fresh simulator holds (the shape of the persisted state and its initial value): the
+// default networks with their DHCP and router ports, flavors, quotas and delays.
+import crypto from 'node:crypto';
+import {
+  BOOT_DELAY_MS,
+  DEFAULT_NETWORKS,
+  DEFAULT_QUOTAS,
+  DELETE_DELAY_MS,
+  PROJECT_ID,
+  ROUTER_ID,
+  defaultFlavors,
+} from './defaults';
+import type {
+  Quotas,
+  SimFlavor,
+  SimFloatingIp,
+  SimImage,
+  SimNetwork,
+  SimPort,
+  SimServer,
+  SimVolume,
+  SimulatorOptions,
+} from './types';
+
+export interface TokenRecord {
+  userId: string;
+  username: string;
+  projectId: string;
+  projectName: string;
+  methods: string[];
+  issuedAt: number;
+  expiresAt: number;
+  /** null = unscoped (no catalog, no project). */
+  scoped: boolean;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  password: string;
+  projectId: string;
+  projectName: string;
+}
+
+/** The part of the state that survives a restart when a state file is given. */
+export interface Persisted {
+  version: 1;
+  servers: SimServer[];
+  images: SimImage[];
+  ports: SimPort[];
+  floatingIps: SimFloatingIp[];
+  volumes: SimVolume[];
+  networks: SimNetwork[];
+  flavors: SimFlavor[];
+  quotas: Quotas;
+  bootDelayMs: number;
+  deleteDelayMs: number;
+  tokens: Record<string, TokenRecord>;
+  /** Last host number handed out per network id (x in a.b.c.x). */
+  ipCounters: Record<string, number>;
+  macCounter: number;
+  /** id -> created of servers that are gone: Nova still accepts them as pagination markers. */
+  goneServers: Record<string, string>;
+}
+
+export const nowIso = (ms = Date.now()): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const uuid = (): string => crypto.randomUUID();
+export const hexId = (): string => crypto.randomUUID().replace(/-/g, '');
+
+export function freshData(opts: SimulatorOptions): Persisted {
+  const created = nowIso();
+  const networks: SimNetwork[] = DEFAULT_NETWORKS.map((n) => ({
+    id: uuid(),
+    name: n.name,
+    external: n.external,
+    shared: n.shared,
+    subnetId: uuid(),
+    cidrPrefix: n.cidrPrefix,
+    project_id: PROJECT_ID,
+    created_at: created,
+  }));
+  // Every real project network has a DHCP port and a router interface: port cleanup must leave them alone.
+  const ports: SimPort[] = networks
+    .filter((n) => !n.external)
+    .flatMap((n) =>
+      (
+        [
+          ['network:router_interface', ROUTER_ID, 1],
+          ['network:dhcp', `dhcp${hexId()}-${n.id}`, 2],
+        ] as const
+      ).map(([owner, device, host], i) => ({
+        id: uuid(),
+        name: '',
+        network_id: n.id,
+        project_id: PROJECT_ID,
+        mac_address: `fa:16:3e:ff:00:0${i}`,
+        admin_state_up: true,
+        status: 'ACTIVE' as const,
+        device_id: device,
+        device_owner: owner,
+        fixed_ips: [{ subnet_id: n.subnetId, ip_address: `${n.cidrPrefix}.${host}` }],
+        created_at: created,
+        updated_at: created,
+      })),
+    );
+  return {
+    version: 1,
+    servers: [],
+    images: [],
+    ports,
+    floatingIps: [],
+    volumes: [],
+    networks,
+    flavors: defaultFlavors(),
+    quotas: { ...DEFAULT_QUOTAS, ...opts.quotas },
+    bootDelayMs: opts.bootDelayMs ?? BOOT_DELAY_MS,
+    deleteDelayMs: opts.deleteDelayMs ?? DELETE_DELAY_MS,
+    tokens: {},
+    // .1 is the gateway, .2 the DHCP port; servers start at .3
+    ipCounters: Object.fromEntries(networks.map((n) => [n.id, 1])),
+    macCounter: 0,
+    goneServers: {},
+  };
+}
