@@ -300,7 +300,8 @@ export class ZkSession extends EventEmitter {
   }
 
   private onDisconnected(): void {
-    if (this.closing || this._state === 'lost' || this._state === 'suspended') return;
+    // (a refused first connect is not a lost connection: nothing was ours yet)
+    if (this.closing || this._state !== 'connected') return;
     this.logger.warn('ZooKeeper connection lost; locks suspended');
     this.setState('suspended');
     this.safeEmit('suspended');
