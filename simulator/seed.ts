@@ -10,17 +10,7 @@ import {
   ROUTER_ID,
   defaultFlavors,
 } from './defaults';
-import type {
-  Quotas,
-  SimFlavor,
-  SimFloatingIp,
-  SimImage,
-  SimNetwork,
-  SimPort,
-  SimServer,
-  SimVolume,
-  SimulatorOptions,
-} from './types';
+import type { Quotas, Resources, SimNetwork, SimPort, SimulatorOptions } from './types';
 
 export interface TokenRecord {
   userId: string;
@@ -43,15 +33,8 @@ export interface User {
 }
 
 /** The part of the state that survives a restart when a state file is given. */
-export interface Persisted {
+export interface Persisted extends Resources {
   version: 1;
-  servers: SimServer[];
-  images: SimImage[];
-  ports: SimPort[];
-  floatingIps: SimFloatingIp[];
-  volumes: SimVolume[];
-  networks: SimNetwork[];
-  flavors: SimFlavor[];
   quotas: Quotas;
   bootDelayMs: number;
   deleteDelayMs: number;

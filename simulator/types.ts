@@ -235,8 +235,8 @@ export interface Usage {
   gigabytes: number;
 }
 
-/** Everything the simulator holds, as returned by `admin.state()`. */
-export interface SimulatorState {
+/** The cloud resources the simulator holds. */
+export interface Resources {
   servers: SimServer[];
   images: SimImage[];
   ports: SimPort[];
@@ -244,6 +244,10 @@ export interface SimulatorState {
   volumes: SimVolume[];
   networks: SimNetwork[];
   flavors: SimFlavor[];
+}
+
+/** Everything the simulator holds, as returned by `admin.state()`. */
+export interface SimulatorState extends Resources {
   availabilityZones: string[];
   quotas: Quotas;
   usage: Usage;
