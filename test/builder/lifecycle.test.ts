@@ -2,13 +2,13 @@
 // upload to two providers, manual rebuild, rotation (third build deletes the oldest in the cloud
 // and on disk), dib-image-delete of the newest makes the launcher fall back, pause, image-delete.
 import { test } from 'node:test';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { newestReadyUpload } from '../../activities/launcher/images';
 import { isImageBuildRequested } from '../../lib/zk/operations/images';
 import { isLocked } from '../../lib/zk/lock';
-import { imageBuildLockPath } from '../../lib/zk/paths';
+import { componentKindPath, imageBuildLockPath } from '../../lib/zk/paths';
 import { builds, cloudImages, filesOf, IMAGE, nodepool, readyUpload } from './helpers';
 import { CLOUD_QCOW2, CLOUD_RAW, eventually, useBuilderStack, type BuilderStack } from './stack';
 
@@ -70,6 +70,9 @@ void test('builder lifecycle', async (t) => {
       assert.deepEqual(filesOf(s, IMAGE, b1).filter((f) => /\.(qcow2|raw)$/.test(f)).sort(), [`${IMAGE}-${b1}.qcow2`, `${IMAGE}-${b1}.raw`]);
       const launch = await newestReadyUpload(s.zk, IMAGE, 'p1');
       assert.equal(launch?.upload.build_id, b1);
+      const components = await s.zk.getChildren(componentKindPath('builder'));
+      assert.equal(components.length, 1, 'one builder component registered');
+      assert.ok(existsSync(join(s.dir, 'builder.pid')), 'pid file written');
     });
 
     let b2: string;
@@ -181,6 +184,15 @@ void test('builder lifecycle', async (t) => {
         rmSync(pauseFile, { force: true });
       }
       await eventually('build done and lock free', async () => (await builds(s.zk, IMAGE, 'building')).length === 0 && !(await isLocked(s.zk, imageBuildLockPath(IMAGE))));
+    });
+
+    await t.test('SIGTERM stops the builder gracefully: component unregistered, pid file removed', async () => {
+      const started = Date.now();
+      await s.stopBuilder();
+      console.log(`builder stopped in ${Date.now() - started} ms`);
+      assert.deepEqual(await s.zk.getChildren(componentKindPath('builder')), []);
+      assert.ok(!existsSync(join(s.dir, 'builder.pid')));
+      assert.match(readFileSync(s.builderLog, 'utf8'), /shutting down/);
     });
   } finally {
     await s.stopBuilder();
