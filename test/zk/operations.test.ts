@@ -11,6 +11,7 @@ import { newRequest, setRequestState } from '../../lib/zk/codec-request';
 import { readRequest, storeRequest, submitRequest, lockRequest, deleteRequest } from '../../lib/zk/operations/requests';
 import { createNodeLocked, deleteNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
 import { cleanupRequestLocks, resetLostRequests } from '../../lib/zk/operations/cleanup';
+import { fulfilRequest } from '../../lib/zk/operations/fulfil';
 import {
   isImageBuildRequested,
   isImagePaused,
@@ -274,4 +275,22 @@ void test('node watcher: state changes keep coming after a server restart (same 
   await deleteNode(other, n);
   await eventually('deleted seen', () => changes.some((c) => c.id === n.id && c.to === null));
   w.stop();
+});
+
+void test('fulfil after Zuul cancelled: nodes deallocated and unlocked, request lock released', async () => {
+  const r = newRequest({ node_types: ['a'], requestor: 'zuul' });
+  await submitRequest(other, r, { ephemeral: false, priority: 200 });
+  const lock = await lockRequest(s, r.id);
+  const { node, lock: nodeLock } = await createNodeLocked(s, newNode({ provider: 'p', type: ['a'], allocated_to: r.id }));
+  setNodeState(node, 'ready');
+  await storeNode(s, node);
+  await deleteRequest(other, r.id); // Zuul cancels without locking
+  assert.equal(await fulfilRequest(s, r, [{ node, lock: nodeLock }], lock), 'gone');
+  const after = (await readNode(s, node.id))?.value;
+  assert.equal(after?.state, 'ready');
+  assert.equal(after?.allocated_to, null);
+  assert.deepEqual(await s.getChildren(nodeLockPath(node.id)), []);
+  assert.deepEqual(await s.getChildren(requestLockPath(r.id)), []);
+  assert.equal(await s.exists(`/nodepool/requests/${r.id}`), null, 'a vanished request is never re-created');
+  await deleteNode(s, node);
 });

@@ -131,7 +131,7 @@ async function serve(req: NodeRequest): Promise<string[]> {
     await storeNode(s, n);
     held.push({ node: n, lock: created.lock });
   }
-  await fulfilRequest(s, r, held, lock);
+  assert.equal(await fulfilRequest(s, r, held, lock), 'fulfilled');
   return r.nodes;
 }
 
