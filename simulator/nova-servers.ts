@@ -164,7 +164,7 @@ export async function createServerHandler(ctx: Ctx, v: Microversion): Promise<vo
   const az = s.availability_zone === undefined || s.availability_zone === null ? 'nova' : String(s.availability_zone);
   if (!store.availabilityZones().includes(az)) throw new HttpError(400, 'The requested availability zone is not available');
   const metadata = stringMap(s.metadata, 'metadata');
-  if (Object.keys(metadata).length > 128) throw new HttpError(403, 'Quota exceeded for metadata_items: Requested 129, but already used 0 of 128 metadata_items');
+  if (Object.keys(metadata).length > 128) throw new HttpError(403, 'Maximum number of metadata items exceeds 128');
   let userData: string | null = null;
   if (s.user_data !== undefined && s.user_data !== null) {
     const ud = String(s.user_data);
@@ -189,7 +189,9 @@ export async function createServerHandler(ctx: Ctx, v: Microversion): Promise<vo
     userData,
     securityGroups: groups,
   });
-  if (volumeQuotaExceeded(store, volumes)) {
+  if (server.outcome === 'error') {
+    // Already failing (no address left on a network): Nova never gets to the volumes.
+  } else if (volumeQuotaExceeded(store, volumes)) {
     // Nova accepts the request; the build then fails when Cinder refuses the volume.
     server.outcome = 'error';
     server.fault = { code: 500, message: `Build of instance ${server.id} aborted: Volume resource quota exceeded`, created: server.created };
@@ -274,7 +276,9 @@ export async function serverMetadata(ctx: Ctx, s: SimServer, key: string | undef
     if (m !== 'PUT' && m !== 'POST') throw new HttpError(405, 'The method is not allowed for the requested URL.');
     const meta = stringMap(envelope(await readJson(ctx), 'metadata'), 'metadata');
     requireSettled(s, 'update_metadata');
-    s.metadata = m === 'PUT' ? { ...meta } : { ...s.metadata, ...meta };
+    const next = m === 'PUT' ? { ...meta } : { ...s.metadata, ...meta };
+    if (Object.keys(next).length > 128) throw new HttpError(403, 'Maximum number of metadata items exceeds 128');
+    s.metadata = next;
   } else {
     if (m === 'GET') {
       if (!(key in s.metadata)) throw new HttpError(404, 'Metadata item was not found');
