@@ -82,6 +82,8 @@ export function createCloudActivities(ctx: LauncherContext) {
   return {
     async createServer(input: CreateServerInput): Promise<{ serverId: string }> {
       const provider = ctx.provider(input.provider);
+      // heartbeats let Temporal notice a dead worker in seconds, not at startToClose
+      const beat = setInterval(() => Context.current().heartbeat(), 5000);
       try {
         // A retry after a timeout may find the server the first try made: use it.
         const existing = (await provider.listNodepoolServers()).find(
@@ -93,6 +95,8 @@ export function createCloudActivities(ctx: LauncherContext) {
         return { serverId: server.id };
       } catch (err) {
         throw asFailure(err, ctx, input.provider);
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -19,10 +19,13 @@ export const lockActivities = proxyActivities<LockActivities>({
   cancellationType: 'TRY_CANCEL',
 });
 
-/** Short ZooKeeper reads and writes. Transient ZooKeeper errors are retried for up to an hour. */
+/**
+ * Short ZooKeeper reads and writes. A short startToClose means a worker that dies mid-call is
+ * noticed quickly; transient ZooKeeper errors are retried for up to an hour.
+ */
 export const zkActivities = proxyActivities<LauncherActivities>({
   taskQueue: LAUNCHER_QUEUE,
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['ConfigError', 'NotOurs'] },
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
@@ -45,6 +48,7 @@ export function cloudActivities(provider: string, opts: { launchTimeoutMs?: numb
   const create = proxyActivities<CloudActivities>({
     taskQueue,
     startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '20 seconds',
     // createServer first looks for a server it already made for this node, so retries are safe
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['Quota', 'Fatal'] },
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
@@ -52,7 +56,7 @@ export function cloudActivities(provider: string, opts: { launchTimeoutMs?: numb
   const wait = proxyActivities<CloudActivities>({
     taskQueue,
     startToCloseTimeout: (opts.launchTimeoutMs ?? 3_600_000) + 60_000,
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '20 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['Quota', 'Fatal', 'Timeout', 'ServerError'] },
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   });
@@ -60,7 +64,7 @@ export function cloudActivities(provider: string, opts: { launchTimeoutMs?: numb
     taskQueue,
     // Nodepool gives a server 600 s to disappear; then we try again, forever
     startToCloseTimeout: '11 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '20 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   });

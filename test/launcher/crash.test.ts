@@ -1,0 +1,119 @@
+// Durability: kill -9 the launcher while 20+ launches are in flight, start it again, and every
+// request is fulfilled with exactly one server per node and no lock left behind. The same when
+// ZooKeeper itself is restarted in the middle of a run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { useStack, eventually, type Stack } from '../harness/stack';
+import { listNodes } from '../../activities/launcher/store';
+import { REQUESTS_LOCK } from '../../lib/zk/paths';
+import { isLocked } from '../../lib/zk/lock';
+
+const stack = useStack(
+  (cloud) => ({
+    labels: [{ name: 'small' }],
+    providers: [
+      {
+        name: 'sim',
+        cloud,
+        rate: 0,
+        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
+        pools: [{ name: 'main', 'max-servers': 100, 'host-key-checking': false, labels: [{ name: 'small', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
+      },
+    ],
+  }),
+  async (s) => {
+    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
+    await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
+    await s.startLauncher();
+  },
+);
+
+async function withLog<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-4000));
+    t.diagnostic((await s.describeWorkflows()).slice(0, 6000));
+    throw err;
+  }
+}
+
+/** Every node of the finished requests has exactly one server, and nothing else is in the cloud. */
+async function assertOneServerPerNode(s: Stack, nodeIds: string[]): Promise<void> {
+  const servers = (await s.sim.admin.state()).servers;
+  for (const id of nodeIds) {
+    assert.equal(servers.filter((sv) => sv.metadata.nodepool_node_id === id).length, 1, `node ${id} has exactly one server`);
+  }
+  const known = new Set((await listNodes(s.zk)).map((n) => n.id));
+  const strays = servers.filter((sv) => !known.has(sv.metadata.nodepool_node_id ?? ''));
+  assert.deepEqual(strays.map((sv) => sv.name), [], 'no server without a node');
+}
+
+async function assertNoLocks(s: Stack, requestIds: string[], nodeIds: string[]): Promise<void> {
+  for (const id of requestIds) assert.equal(await isLocked(s.zk, `${REQUESTS_LOCK}/${id}`), false, `request ${id} unlocked`);
+  for (const id of nodeIds) assert.equal(await isLocked(s.zk, `/nodepool/nodes/${id}/lock`), false, `node ${id} unlocked`);
+}
+
+async function submitMany(s: Stack, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await s.zuul(['request', '--label', 'small'])).request_id as string);
+  return ids;
+}
+
+async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000): Promise<string[]> {
+  const nodes: string[] = [];
+  await eventually(
+    'all requests fulfilled',
+    async () => {
+      const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; nodes: string[] }>;
+      return ids.every((id) => reqs[id]?.state === 'fulfilled');
+    },
+    timeoutMs,
+  );
+  const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; nodes: string[] }>;
+  for (const id of ids) nodes.push(...(reqs[id]?.nodes ?? []));
+  return nodes;
+}
+
+test('kill -9 with 20+ launches in flight: every request fulfilled, one server per node, no lock left', async (t) => {
+  const s = stack();
+  await withLog(s, t, async () => {
+    await s.sim.admin.setBootDelay(5000);
+    const ids = await submitMany(s, 22);
+    await eventually('launches in flight', async () => (await listNodes(s.zk)).filter((n) => n.state === 'building').length >= 20, 90_000);
+    await s.killLauncher();
+    await new Promise((r) => setTimeout(r, 2000));
+    await s.sim.admin.setBootDelay(1000);
+    await s.startLauncher();
+    const nodeIds = await waitFulfilled(s, ids);
+    assert.equal(nodeIds.length, 22);
+    assert.equal(new Set(nodeIds).size, 22, 'no node given to two requests');
+    await assertOneServerPerNode(s, nodeIds);
+    await eventually('locks released', async () => {
+      await assertNoLocks(s, ids, nodeIds);
+      return true;
+    }, 30_000);
+    for (const id of ids) await s.zuul(['cancel', '--id', id]);
+  });
+});
+
+test('ZooKeeper restarted mid-run: requests are still fulfilled and nothing leaks', async (t) => {
+  const s = stack();
+  await withLog(s, t, async () => {
+    await s.sim.admin.setBootDelay(3000);
+    const ids = await submitMany(s, 10);
+    await eventually('launches in flight', async () => (await listNodes(s.zk)).filter((n) => n.state === 'building').length >= 5, 90_000);
+    await s.zkServer.stop();
+    await new Promise((r) => setTimeout(r, 3000));
+    await s.zkServer.start();
+    await s.sim.admin.setBootDelay(0);
+    const nodeIds = await waitFulfilled(s, ids);
+    assert.equal(new Set(nodeIds).size, 10);
+    await assertOneServerPerNode(s, nodeIds);
+    await eventually('locks released', async () => {
+      await assertNoLocks(s, ids, nodeIds);
+      return true;
+    }, 30_000);
+  });
+});
