@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type ImageBuild, type ImageUpload } from '../../lib/model/image';
 import { clearImageBuildRequest, deleteBuild, readBuild, readUploads, storeBuild, storeUpload } from '../../lib/zk/operations/images';
 import { isNoNode } from '../../lib/zk/errors';
-import { buildPath, uploadPath } from '../../lib/zk/paths';
+import { buildPath, uploadLockPath, uploadPath } from '../../lib/zk/paths';
 import { decodeUpload } from '../../lib/zk/codec-image';
 import { log } from '../../lib/log';
 import { type BuilderContext } from './context';
@@ -93,6 +93,9 @@ export function createRecordActivities(ctx: BuilderContext) {
       shell_type: build.value.shell_type,
       extra: new Map(),
     };
+    // Nodepool creates the upload lock znode first, which uses up a sequence number: the first
+    // upload of a build to a provider is 0000000001 there too
+    await zk.ensurePath(uploadLockPath(input.name, input.buildId, input.provider));
     return storeUpload(zk, u);
   }
 
