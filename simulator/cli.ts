@@ -35,6 +35,10 @@ export async function main(argv: string[]): Promise<void> {
     bootDelayMs: o.bootDelay === undefined ? undefined : Math.round(o.bootDelay * 1000),
     log: o.verbose ? (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`) : undefined,
   });
+  if (!/^(127\.|::1$|localhost$)/.test(o.host)) {
+    // The admin API has no authentication: anyone who can reach the port can change the cloud.
+    process.stderr.write(`openstack-simulator: warning: listening on ${o.host}, not loopback; /_admin/ is unauthenticated\n`);
+  }
   await writeCloudsYaml(o.cloudsYaml, o.cloud, sim.cloudsYaml());
   process.stdout.write(
     `openstack-simulator listening on ${sim.url} (port ${sim.port})\n` +
