@@ -19,7 +19,7 @@ void describe('nova', () => {
   const getServer = (id: string) => api().compute<{ server: Server }>('GET', `/servers/${id}`);
 
   void it('creates a server: 202 + Location, BUILD then ACTIVE after the boot delay, with a compute port', async () => {
-    await sim().admin.setBootDelay(300);
+    await sim().admin.setBootDelay(1000);
     const r = await api().createServer({ metadata: { nodepool_node_id: '0000000001' } });
     assert.equal(r.status, 202);
     const id = r.body.server.id;
@@ -44,7 +44,7 @@ void describe('nova', () => {
   });
 
   void it('deletes asynchronously: 204, visible with task_state deleting, then 404 and gone from lists', async () => {
-    await sim().admin.setDeleteDelay(300);
+    await sim().admin.setDeleteDelay(1000);
     const id = (await api().createServer()).body.server.id;
     assert.equal((await api().compute('DELETE', `/servers/${id}`)).status, 204);
     const s = (await getServer(id)).body.server;
