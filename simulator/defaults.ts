@@ -1,5 +1,5 @@
-// What a fresh simulator holds, so that it is usable at once: one project and user, the usual
-// m1.* flavors, a public (external) and a private network, three availability zones.
+// Fixed identities and defaults, chosen so a fresh simulator is usable at once: one project and
+// user, the usual m1.* flavors, a public (external) and a private network, three AZs, delays.
 import type { Credentials, Quotas, SimFlavor } from './types';
 
 export const DEFAULT_CLOUD_NAME = 'simulator';

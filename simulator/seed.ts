@@ -20,7 +20,7 @@ export interface TokenRecord {
   methods: string[];
   issuedAt: number;
   expiresAt: number;
-  /** null = unscoped (no catalog, no project). */
+  /** false = unscoped (no catalog, no project; services refuse it). */
   scoped: boolean;
 }
 
