@@ -3,7 +3,7 @@
 // -9 and started again). Zuul is played by test/zuul/zuul_standin.py (kazoo).
 import { after, before } from 'node:test';
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -30,10 +30,119 @@ export interface Stack {
   stopLauncher(): Promise<void>;
   killLauncher(): Promise<void>;
   launcherLog: string;
+  readonly launcherPid: number | undefined;
   /** What the launcher's workflows say about themselves (for failure diagnostics). */
   describeWorkflows(): Promise<string>;
   /** Runs the Zuul stand-in; resolves to its JSON output. */
   zuul(args: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export interface StackHandle extends Stack {
+  /** Stops the launcher, the simulator and the servers. */
+  stop(): Promise<void>;
+}
+
+/** Starts the whole stack (servers in parallel) with nodepool.yaml made from `config`. */
+export async function startStack(config: (cloud: string) => Record<string, unknown>, opts: { bootDelayMs?: number } = {}): Promise<StackHandle> {
+  const [zkServerRef, temporalRef] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
+  const dir = mkdtempSync(join(tmpdir(), 'nodepool-e2e-'));
+  const sim = await startSimulator({ bootDelayMs: opts.bootDelayMs ?? 0 });
+  const cloudsFile = join(dir, 'clouds.yaml');
+  await writeCloudsYaml(cloudsFile, sim.cloudName, sim.cloudsYaml());
+  const zk = await ZkSession.connect({ servers: zkServerRef.connectString });
+  const connection = await Connection.connect({ address: temporalRef.address });
+  const client = new Client({ connection, namespace: temporalRef.namespace });
+  const configPath = join(dir, 'nodepool.yaml');
+  const launcherLog = join(dir, 'launcher.log');
+  let launcher: ChildProcess | undefined;
+  const s: StackHandle = {
+    dir,
+    zkServer: zkServerRef,
+    temporal: temporalRef,
+    sim,
+    zk,
+    client,
+    configPath,
+    launcherLog,
+    get launcherPid() {
+      return launcher?.pid;
+    },
+    writeConfig(cfg) {
+      const full = { 'zookeeper-servers': [{ host: '127.0.0.1', port: zkServerRef.port }], ...cfg };
+      // write-then-rename so the launcher never reads half a file
+      const tmp = `${configPath}.tmp`;
+      writeFileSync(tmp, stringify(full));
+      renameSync(tmp, configPath);
+    },
+    async startLauncher(extraEnv = {}) {
+      launcher = spawnServer(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
+        launcherLog,
+        {
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            NODE_OPTIONS: '',
+            TEMPORAL_ADDRESS: temporalRef.address,
+            TEMPORAL_NAMESPACE: temporalRef.namespace,
+            OS_CLIENT_CONFIG_FILE: cloudsFile,
+            NODEPOOL_MIN_READY_INTERVAL: '1',
+            NODEPOOL_POLL_INTERVAL_MS: '500',
+            ...extraEnv,
+          },
+        },
+      );
+    },
+    async stopLauncher() {
+      if (launcher) await stopProcess(launcher, 15_000);
+      launcher = undefined;
+    },
+    async killLauncher() {
+      if (launcher) await killProcess(launcher);
+      launcher = undefined;
+    },
+    async describeWorkflows() {
+      const lines: string[] = [];
+      for await (const wf of client.workflow.list()) {
+        let status = '';
+        try {
+          if (wf.type === 'requestWorkflow' || wf.type === 'nodeWorkflow') status = JSON.stringify(await client.workflow.getHandle(wf.workflowId).query('status'));
+        } catch (err) {
+          status = `(query failed: ${(err as Error).message})`;
+        }
+        lines.push(`${wf.workflowId} ${wf.status.name} ${status}`);
+      }
+      return lines.join('\n');
+    },
+    zuul(args, timeoutMs = 120_000) {
+      return new Promise((resolvePromise, reject) => {
+        execFile(
+          venvPython(),
+          [resolve(repoRoot, 'test', 'zuul', 'zuul_standin.py'), '--hosts', zkServerRef.connectString, ...args],
+          { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+          (err, stdout, stderr) => {
+            if (err && !stdout) return reject(new Error(`zuul stand-in failed: ${err.message}\n${stderr}`));
+            try {
+              resolvePromise(JSON.parse(stdout) as Record<string, unknown>);
+            } catch {
+              reject(new Error(`zuul stand-in printed no JSON:\n${stdout}\n${stderr}`));
+            }
+          },
+        );
+      });
+    },
+    async stop() {
+      if (launcher) await stopProcess(launcher, 15_000);
+      await zk.close();
+      await connection.close();
+      await sim.stop();
+      await temporalRef.stop();
+      await zkServerRef.remove();
+    },
+  };
+  s.writeConfig(config(sim.cloudName));
+  return s;
 }
 
 /**
@@ -41,115 +150,14 @@ export interface Stack {
  * Node 20, separate root-level before() hooks do not wait for each other.
  */
 export function useStack(initialConfig: (cloud: string) => Record<string, unknown>, setup?: (s: Stack) => Promise<void>): () => Stack {
-  // one before() hook starts everything: Node 20 does not wait for one root hook before the next
-  let zkServerRef: ZooKeeperServer | undefined;
-  let temporalRef: TemporalDevServer | undefined;
-  const zkServer = () => zkServerRef as ZooKeeperServer;
-  const temporal = () => temporalRef as TemporalDevServer;
-  let stack: Stack | undefined;
-  let launcher: ChildProcess | undefined;
-  let connection: Connection | undefined;
-
+  let stack: StackHandle | undefined;
   before(async () => {
-    [zkServerRef, temporalRef] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
-    const dir = mkdtempSync(join(tmpdir(), 'nodepool-e2e-'));
-    const sim = await startSimulator({ bootDelayMs: 0 });
-    const cloudsFile = join(dir, 'clouds.yaml');
-    await writeCloudsYaml(cloudsFile, sim.cloudName, sim.cloudsYaml());
-    const zk = await ZkSession.connect({ servers: zkServer().connectString });
-    connection = await Connection.connect({ address: temporal().address });
-    const client = new Client({ connection, namespace: temporal().namespace });
-    const configPath = join(dir, 'nodepool.yaml');
-    const launcherLog = join(dir, 'launcher.log');
-    const s: Stack = {
-      dir,
-      zkServer: zkServer(),
-      temporal: temporal(),
-      sim,
-      zk,
-      client,
-      configPath,
-      launcherLog,
-      writeConfig(config) {
-        const full = { 'zookeeper-servers': [{ host: '127.0.0.1', port: zkServer().port }], ...config };
-        // write-then-rename so the launcher never reads half a file
-        const tmp = `${configPath}.tmp`;
-        writeFileSync(tmp, stringify(full));
-        require('node:fs').renameSync(tmp, configPath);
-      },
-      async startLauncher(extraEnv = {}) {
-        launcher = spawnServer(
-          process.execPath,
-          ['--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
-          launcherLog,
-          {
-            cwd: repoRoot,
-            env: {
-              ...process.env,
-              NODE_OPTIONS: '',
-              TEMPORAL_ADDRESS: temporal().address,
-              TEMPORAL_NAMESPACE: temporal().namespace,
-              OS_CLIENT_CONFIG_FILE: cloudsFile,
-              NODEPOOL_MIN_READY_INTERVAL: '1',
-              NODEPOOL_POLL_INTERVAL_MS: '500',
-              ...extraEnv,
-            },
-          },
-        );
-      },
-      async stopLauncher() {
-        if (launcher) await stopProcess(launcher, 15_000);
-        launcher = undefined;
-      },
-      async killLauncher() {
-        if (launcher) await killProcess(launcher);
-        launcher = undefined;
-      },
-      async describeWorkflows() {
-        const lines: string[] = [];
-        for await (const wf of client.workflow.list()) {
-          let status = '';
-          try {
-            if (wf.type === 'requestWorkflow' || wf.type === 'nodeWorkflow') status = JSON.stringify(await client.workflow.getHandle(wf.workflowId).query('status'));
-          } catch (err) {
-            status = `(query failed: ${(err as Error).message})`;
-          }
-          lines.push(`${wf.workflowId} ${wf.status.name} ${status}`);
-        }
-        return lines.join('\n');
-      },
-      zuul(args, timeoutMs = 120_000) {
-        return new Promise((resolvePromise, reject) => {
-          execFile(
-            venvPython(),
-            [resolve(repoRoot, 'test', 'zuul', 'zuul_standin.py'), '--hosts', zkServer().connectString, ...args],
-            { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-            (err, stdout, stderr) => {
-              if (err && !stdout) return reject(new Error(`zuul stand-in failed: ${err.message}\n${stderr}`));
-              try {
-                resolvePromise(JSON.parse(stdout) as Record<string, unknown>);
-              } catch {
-                reject(new Error(`zuul stand-in printed no JSON:\n${stdout}\n${stderr}`));
-              }
-            },
-          );
-        });
-      },
-    };
-    s.writeConfig(initialConfig(sim.cloudName));
-    stack = s;
-    if (setup) await setup(s);
+    stack = await startStack(initialConfig);
+    if (setup) await setup(stack);
   });
-
   after(async () => {
-    if (launcher) await stopProcess(launcher, 15_000);
-    await stack?.zk.close();
-    await connection?.close();
-    await stack?.sim.stop();
-    await temporalRef?.stop();
-    await zkServerRef?.remove();
+    await stack?.stop();
   });
-
   return () => {
     if (!stack) throw new Error('stack not started');
     return stack;

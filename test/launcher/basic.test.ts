@@ -2,7 +2,7 @@
 // them with Temporal workflows on the simulated cloud, exactly as Nodepool would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { useStack, eventually } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
 
@@ -50,6 +50,6 @@ test('a one-node request is fulfilled with a READY node that Zuul can use and re
     t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-5000));
     throw err;
   } finally {
-    if (process.env.KEEP_LOG) require('node:fs').copyFileSync(s.launcherLog, process.env.KEEP_LOG);
+    if (process.env.KEEP_LOG) copyFileSync(s.launcherLog, process.env.KEEP_LOG);
   }
 });
