@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ID } from './defaults';
-import { addFault } from './faults';
+import { addFault, checkTimes } from './faults';
 import { HttpError, compileRegex, isObject, readBody, sendEmpty, sendJson, type Ctx } from './http';
 import { attach, leakPort, newFloatingIp } from './neutron';
 import { createServer } from './servers';
@@ -44,6 +44,7 @@ const nonNegative = (v: unknown, what: string): number => {
 function addRule(store: Store, spec: ServerRuleSpec): ServerRule {
   if (!['error', 'stuck-build', 'active'].includes(spec.outcome)) throw new HttpError(400, 'outcome must be error, stuck-build or active');
   if (spec.nameRegex !== undefined) compileRegex(spec.nameRegex, 'nameRegex');
+  checkTimes(spec.times);
   const rule: ServerRule = { ...spec, times: spec.times ?? 1, id: store.newAdminId('rule'), hits: 0 };
   store.serverRules.push(rule);
   return rule;

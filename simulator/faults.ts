@@ -5,9 +5,19 @@ import type { Fault, FaultSpec, Service } from './types';
 
 const SERVICES: Service[] = ['identity', 'compute', 'network', 'image', 'volume'];
 
+/** `times` is a count >= 1, or -1 for forever. */
+export function checkTimes(times: unknown): void {
+  if (times !== undefined && !(Number.isInteger(times) && ((times as number) >= 1 || times === -1))) {
+    throw new HttpError(400, 'times must be an integer >= 1, or -1 for forever');
+  }
+}
+
 export function addFault(store: Store, spec: FaultSpec): Fault {
   if (!SERVICES.includes(spec.service)) throw new HttpError(400, `service must be one of ${SERVICES.join(', ')}`);
   if (spec.pathRegex !== undefined) compileRegex(spec.pathRegex, 'pathRegex'); // fail now, not per request
+  checkTimes(spec.times);
+  if (spec.delayMs !== undefined && !(Number.isFinite(spec.delayMs) && spec.delayMs >= 0)) throw new HttpError(400, 'delayMs must be a number >= 0');
+  if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) throw new HttpError(400, 'status must be an HTTP status');
   const fault: Fault = { ...spec, times: spec.times ?? 1, id: store.newAdminId('fault'), hits: 0 };
   store.faults.push(fault);
   return fault;

@@ -119,6 +119,8 @@ void describe('admin API', () => {
     await assert.rejects(sim().admin.setServerStatus('nope', 'ACTIVE'), /404/);
     await assert.rejects(sim().admin.injectFault({ service: 'compute', pathRegex: '(' }), /400/);
     await assert.rejects(sim().admin.addServerRule({ outcome: 'error', nameRegex: '[' }), /400/);
+    await assert.rejects(sim().admin.injectFault({ service: 'compute', times: 0 }), /400/);
+    await assert.rejects(sim().admin.injectFault({ service: 'compute', status: 42 }), /400/);
   });
 });
 
