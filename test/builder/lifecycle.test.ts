@@ -159,6 +159,22 @@ void test('builder lifecycle', async (t) => {
       s.writeConfig(config());
     });
 
+    await t.test('a provider-paused image is built and uploaded elsewhere, not there, until unpaused', async () => {
+      const pausedP2 = { ...config(), providers: [provider('p1', CLOUD_QCOW2), provider('p2', CLOUD_RAW, { pause: true })] };
+      s.writeConfig(pausedP2);
+      await new Promise((r2) => setTimeout(r2, 1500));
+      const before = (await builds(s.zk, IMAGE)).map((b) => b.id);
+      assert.equal((await nodepool(s, ['image-build', IMAGE])).code, 0);
+      const nb = await eventually('new build uploaded to p1', async () => {
+        const b = (await builds(s.zk, IMAGE, 'ready')).find((x) => !before.includes(x.id));
+        return b && (await readyUpload(s.zk, IMAGE, b.id, 'p1')) ? b : null;
+      });
+      await new Promise((r2) => setTimeout(r2, 3000));
+      assert.equal(await readyUpload(s.zk, IMAGE, nb.id, 'p2'), undefined, 'nothing uploaded to the paused provider');
+      s.writeConfig(config());
+      await eventually('uploaded to p2 after unpause', async () => readyUpload(s.zk, IMAGE, nb.id, 'p2'));
+    });
+
     await t.test('a provider that stops using the image loses its uploads; the other keeps its own', async () => {
       const p1Before = (await newestReadyUpload(s.zk, IMAGE, 'p1'))?.upload;
       const p2Before = (await newestReadyUpload(s.zk, IMAGE, 'p2'))?.upload;
