@@ -140,3 +140,16 @@ void test('requests sort like Nodepool: priority text, relative_priority, sequen
     ['099-0000000011', '100-0000000010', '100-0000000003', '100-0000000009', '200-0000000001'],
   );
 });
+
+void test('kubernetes-style node: dict connection_port and external_id survive; bad hold_expiration reads as 0', () => {
+  const doc =
+    '{"state": "ready", "state_time": 1.5, "connection_port": {"token": "abc", "ca_crt": "x", "user": "zuul-worker"}, ' +
+    '"external_id": {"namespace": "zuul-ci-abc", "pod": "pod-1"}, "hold_expiration": "soon", "driver_data": {"n": 18446744073709551615}}';
+  const n = decodeNode('0000000009', doc);
+  assert.deepEqual(n.connection_port, { token: 'abc', ca_crt: 'x', user: 'zuul-worker' });
+  assert.deepEqual(n.external_id, { namespace: 'zuul-ci-abc', pod: 'pod-1' });
+  assert.equal(n.hold_expiration, 0);
+  const out = enc(encodeNode(n));
+  assert.ok(out.includes('"ssh_port": {"token": "abc", "ca_crt": "x", "user": "zuul-worker"}'));
+  assert.ok(out.includes('"driver_data": {"n": 18446744073709551615}'), 'opaque driver data kept exact');
+});
