@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { Worker } from '@temporalio/worker';
 import { newestReadyUpload } from '../../activities/launcher/images';
 import { isImageBuildRequested } from '../../lib/zk/operations/images';
 import { isLocked } from '../../lib/zk/lock';
@@ -200,6 +201,17 @@ void test('builder lifecycle', async (t) => {
         rmSync(pauseFile, { force: true });
       }
       await eventually('build done and lock free', async () => (await builds(s.zk, IMAGE, 'building')).length === 0 && !(await isLocked(s.zk, imageBuildLockPath(IMAGE))));
+    });
+
+    await t.test('the diskimage workflow history replays deterministically', async () => {
+      const runs = s.client.workflow.list({ query: `WorkflowId = 'diskimage/${IMAGE}'` });
+      let replayed = 0;
+      for await (const wf of runs) {
+        const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+        await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, wf.runId);
+        replayed++;
+      }
+      assert.ok(replayed >= 5, `replayed ${replayed} runs (one per build, continue-as-new)`);
     });
 
     await t.test('SIGTERM stops the builder gracefully: component unregistered, pid file removed', async () => {
