@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
     uploadWorkers: opts.uploadWorkers,
     fake: opts.fake,
     flagPollMs: envNumber('NODEPOOL_BUILDER_POLL_MS'),
+    gaugeIntervalMs: envNumber('NODEPOOL_BUILDER_GAUGE_MS'),
     workflowTuning: {
       janitorSeconds: envNumber('NODEPOOL_BUILDER_JANITOR_SECONDS'),
       buildRetrySeconds: envNumber('NODEPOOL_BUILDER_BUILD_RETRY_SECONDS'),

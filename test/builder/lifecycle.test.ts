@@ -3,6 +3,7 @@
 // and on disk), dib-image-delete of the newest makes the launcher fall back, pause, image-delete.
 import { test } from 'node:test';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
@@ -74,6 +75,22 @@ void test('builder lifecycle', async (t) => {
       const components = await s.zk.getChildren(componentKindPath('builder'));
       assert.equal(components.length, 1, 'one builder component registered');
       assert.ok(existsSync(join(s.dir, 'builder.pid')), 'pid file written');
+      const host = hostname();
+      const want = [
+        /^nodepool\.dib_image_build\.fake-image\.status\.duration:\d+(\.\d+)?\|ms$/,
+        /^nodepool\.dib_image_build\.fake-image\.status\.rc:0\|g$/,
+        /^nodepool\.dib_image_build\.fake-image\.status\.last_build:\d+\|g$/,
+        /^nodepool\.dib_image_build\.fake-image\.qcow2\.size:\d+\|g$/,
+        /^nodepool\.image_update\.fake-image\.p1:\d+(\.\d+)?\|ms$/,
+        /^nodepool\.image_update\.fake-image\.p2:1\|c$/,
+        new RegExp(`^nodepool\\.builder\\.${host.replace(/\./g, '\\.')}\\.image\\.fake-image\\.build\\.state:0\\|g$`),
+        new RegExp(`^nodepool\\.builder\\.${host.replace(/\./g, '\\.')}\\.image\\.fake-image\\.provider\\.p2\\.upload\\.state:0\\|g$`),
+        /^nodepool\.image\.fake-image\.image_build_requests:0\|g$/,
+        /^nodepool\.image_build_requests:0\|g$/,
+      ];
+      await eventually('builder statsd metrics', async () => want.every((re) => s.metrics.some((m) => re.test(m))), 15_000).catch((e: Error) => {
+        throw new Error(`${e.message}\nmissing: ${want.filter((re) => !s.metrics.some((m) => re.test(m))).join(' ')}\ngot: ${[...new Set(s.metrics)].join(' ')}`);
+      });
     });
 
     let b2: string;

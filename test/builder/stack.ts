@@ -2,7 +2,8 @@
 // OpenStack simulator (two clouds.yaml entries: qcow2 and raw), and nodepool-builder --fake as a
 // real child process, so it can be killed -9 and started again.
 import { after, before } from 'node:test';
-import { type ChildProcess, execFile } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +33,8 @@ export interface BuilderStack {
   startBuilder(extraEnv?: Record<string, string>): void;
   stopBuilder(): Promise<void>;
   killBuilder(): Promise<void>;
-  /** Runs `nodepool <args>` (the CLI) against this stack. */
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** statsd lines the builder sent (a UDP listener in the test). */
+  metrics: string[];
 }
 
 export const CLOUD_QCOW2 = 'sim';
@@ -45,6 +46,7 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
   let stack: BuilderStack | undefined;
   let builder: ChildProcess | undefined;
   let connection: Connection | undefined;
+  let statsd: Socket | undefined;
 
   before(async () => {
     [zkServer, temporal] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
@@ -63,6 +65,10 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
     const client = new Client({ connection, namespace: tmp.namespace });
     const configPath = join(dir, 'nodepool.yaml');
     const builderLog = join(dir, 'builder.log');
+    const metrics: string[] = [];
+    statsd = createSocket('udp4');
+    statsd.on('message', (m) => metrics.push(...m.toString().split('\n').filter(Boolean)));
+    await new Promise<void>((r) => statsd?.bind(0, '127.0.0.1', r));
     const env: Record<string, string> = {
       TEMPORAL_ADDRESS: tmp.address,
       TEMPORAL_NAMESPACE: tmp.namespace,
@@ -71,6 +77,9 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
       NODEPOOL_BUILDER_UPLOAD_RETRY_SECONDS: '1',
       NODEPOOL_BUILDER_BUILD_RETRY_SECONDS: '2',
       NODEPOOL_BUILDER_POLL_MS: '300',
+      NODEPOOL_BUILDER_GAUGE_MS: '1000',
+      STATSD_HOST: '127.0.0.1',
+      STATSD_PORT: String(statsd.address().port),
     };
     const s: BuilderStack = {
       dir,
@@ -83,6 +92,7 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
       cloudsFile,
       env,
       builderLog,
+      metrics,
       writeConfig(config) {
         const full = {
           'zookeeper-servers': [{ host: '127.0.0.1', port: zks.port }],
@@ -109,16 +119,6 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
         if (builder) await killProcess(builder);
         builder = undefined;
       },
-      cli(args) {
-        return new Promise((resolve) => {
-          execFile(
-            process.execPath,
-            ['--import', 'tsx', join(repoRoot, 'cli', 'nodepool.ts'), '-c', configPath, ...args],
-            { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', ...env }, timeout: 60_000 },
-            (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-          );
-        });
-      },
     };
     s.writeConfig(initialConfig());
     stack = s;
@@ -131,6 +131,7 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
     await stack?.sim.stop();
     await temporal?.stop();
     await zkServer?.remove();
+    statsd?.close();
   });
 
   return () => {

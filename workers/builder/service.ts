@@ -32,6 +32,8 @@ export interface BuilderOptions {
   /** Workflow tuning for new diskimage workflows (tests shorten the janitor interval). */
   workflowTuning?: Pick<DiskimageWorkflowInput, 'janitorSeconds' | 'buildRetrySeconds' | 'uploadRetrySeconds'>;
   flagPollMs?: number;
+  /** Status gauge interval; Nodepool's janitor: 60 s. */
+  gaugeIntervalMs?: number;
 }
 
 /** How often this builder sweeps its images-dir for files of deleted builds. */
@@ -127,7 +129,7 @@ export class Builder {
     this.watcher.start();
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
-    this.gaugeTimer = setInterval(() => void this.gauges(), GAUGES_MS);
+    this.gaugeTimer = setInterval(() => void this.gauges(), this.opts.gaugeIntervalMs ?? GAUGES_MS);
     this.gaugeTimer.unref();
     this.holder.on('changed', (cfg: NodepoolConfig, previous: NodepoolConfig) => void this.reconfigure(cfg, previous));
     this.holder.watch();
