@@ -127,11 +127,11 @@ export class ZkLock extends EventEmitter implements SessionBound {
       this.node = created.slice(created.lastIndexOf('/') + 1);
     } catch (e) {
       if (!isConnectionError(e)) throw e;
-      // The create may have happened before the connection dropped (kazoo's _find_node).
+      // The create may have happened before the connection dropped (kazoo's _find_node);
+      // if it did not, the caller's loop creates it again, as kazoo retries.
       await this.session.waitConnected();
       const found = (await this.session.getChildren(this.path)).find((c) => c.startsWith(this.prefix));
-      if (!found) throw e;
-      this.node = found;
+      if (found) this.node = found;
     }
   }
 
