@@ -1,7 +1,7 @@
 // Connecting a daemon to Temporal, and registering our search attributes on a fresh server so
 // the Web UI can filter workflows by provider, label, node, request and state.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { allSearchAttributes } from '../../lib/temporal/search-attributes';
 import { connectionOptions, temporalSettings } from '../../lib/temporal/connection';
@@ -15,7 +15,27 @@ export interface TemporalHandles {
   close(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/** Sends the SDK's own log lines (worker state, failed activities...) through our pino logger. */
+function installRuntimeLogging(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const logger = log('temporal');
+  const level: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : 'INFO';
+  Runtime.install({
+    logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
+      const m = { ...(meta ?? {}) };
+      if (l === 'ERROR') logger.error(m, message);
+      else if (l === 'WARN') logger.warn(m, message);
+      else if (l === 'INFO') logger.info(m, message);
+      else logger.debug(m, message);
+    }),
+  });
+}
+
 export async function connectTemporal(): Promise<TemporalHandles> {
+  installRuntimeLogging();
   const settings = temporalSettings();
   const opts = connectionOptions(settings);
   const native = await NativeConnection.connect(opts);
