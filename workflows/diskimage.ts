@@ -232,7 +232,7 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
         return;
       }
       cleanupWanted = true;
-      await condition(() => wake || plan.buildCount === 0, janitorMs);
+      await condition(() => wake, janitorMs);
       wake = false;
       continue;
     }

@@ -3,7 +3,7 @@
 // build and a build past build-timeout leave no files behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBuilds, readUploads } from '../../lib/zk/operations/images';
 import { type ImageUpload } from '../../lib/model/image';
@@ -75,6 +75,22 @@ void test('builder failures', async (t) => {
       assert.equal((await nodepool(s, ['image-build', IMAGE])).code, 0);
       await newestWithBothUploads(s, before);
       assert.ok(!(await s.sim.admin.faults()).some((f) => f.id === fault), 'all three injected failures were hit');
+      await assertNothingOrphaned(s);
+    });
+
+    await t.test('builder killed -9 mid-build: the dead build and its files go, the requested build is made again', async () => {
+      const pauseFile = join(s.imagesDir, 'fake-image-create.pause');
+      writeFileSync(pauseFile, '');
+      const before = (await builds(s.zk, IMAGE)).map((b) => b.id);
+      assert.equal((await nodepool(s, ['image-build', IMAGE])).code, 0);
+      const dead = await eventually('a build in progress', async () => (await builds(s.zk, IMAGE, 'building'))[0], 60_000);
+      await s.killBuilder();
+      rmSync(pauseFile);
+      s.startBuilder();
+      // the DIB activity's heartbeat timeout (2 min) tells the workflow the build died
+      await newestWithBothUploads(s, [...before, dead.id]);
+      await eventually('the dead build record is gone', async () => !(await builds(s.zk, IMAGE)).some((b) => b.id === dead.id), 60_000);
+      await eventually('the dead build files are gone', async () => filesOf(s, IMAGE, dead.id).length === 0, 60_000);
       await assertNothingOrphaned(s);
     });
 
