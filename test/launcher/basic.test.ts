@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { useStack, eventually } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
 
@@ -32,8 +33,14 @@ const stack = useStack((cloud) => ({
   ],
 }), async (s) => {
   await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
-  await s.startLauncher();
+  // a statsd server: Nodepool's metric names must reach the dashboards unchanged
+  statsd.on('message', (m) => statsdLines.push(...m.toString().split('\n')));
+  await new Promise<void>((r) => statsd.bind(0, '127.0.0.1', () => r()));
+  statsd.unref();
+  await s.startLauncher({ STATSD_HOST: '127.0.0.1', STATSD_PORT: String(statsd.address().port) });
 });
+const statsd = createSocket('udp4');
+const statsdLines: string[] = [];
 
 test('a one-node request is fulfilled with a READY node that Zuul can use and return', async (t) => {
   const s = stack();
@@ -46,6 +53,12 @@ test('a one-node request is fulfilled with a READY node that Zuul can use and re
     await eventually('used node deleted', async () => !(await listNodes(s.zk)).some((n) => n.id === nodeIds[0]), 60_000);
     const state = await s.sim.admin.state();
     assert.equal(state.servers.filter((sv) => sv.metadata.nodepool_node_id === nodeIds[0]).length, 0);
+    await eventually('statsd lines', async () => statsdLines.some((l) => l.startsWith('nodepool.nodes.ready:')));
+    assert.ok(statsdLines.includes('nodepool.launch.ready:1|c'), statsdLines.join(' '));
+    assert.ok(statsdLines.some((l) => /^nodepool\.launch\.provider\.sim\.ready:\d+\|ms$/.test(l)));
+    assert.ok(statsdLines.some((l) => l.startsWith('nodepool.provider.sim.nodes.building:')));
+    assert.ok(statsdLines.some((l) => l.startsWith('nodepool.label.small.nodes.ready:')));
+    assert.ok(statsdLines.includes('nodepool.provider.sim.max_servers:10|g'));
   } catch (err) {
     t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-5000));
     throw err;

@@ -18,6 +18,7 @@ import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '.
 import { connectZooKeeper } from '../common/zookeeper';
 import { ProviderClients } from './providers';
 import { LauncherWatchers } from './watchers';
+import { NodeGauges } from './gauges';
 
 export interface LauncherOptions {
   /** min-ready pass interval (seconds). */
@@ -67,7 +68,7 @@ export class Launcher {
     this.pools = new PoolRegistry(() => this.zk, host.split('.')[0] ?? host, host);
     await this.pools.sync(config);
     this.zk.onNewSession(() => this.pools.reRegister(this.config));
-    this.watchers = new LauncherWatchers(() => this.zk, this.temporal.client, this.pools, () => this.config, this.opts.pollIntervalMs);
+    this.watchers = new LauncherWatchers(() => this.zk, this.temporal.client, this.pools, () => this.config, this.opts.pollIntervalMs, new NodeGauges(this.stats));
     this.ctx = {
       zk: () => this.zk,
       config: () => this.config,

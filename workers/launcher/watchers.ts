@@ -13,6 +13,7 @@ import { type Node } from '../../lib/model';
 import { type NodepoolConfig } from '../../lib/config';
 import { log } from '../../lib/log';
 import { type PoolRegistry } from '../../activities/launcher/pools';
+import { type NodeGauges } from './gauges';
 import type { NodeStateEvent } from '../../activities/launcher/api';
 import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
 import { nodeStateSignal, requestWithdrawnSignal, workflowIds } from '../../workflows/messages';
@@ -41,6 +42,7 @@ export class LauncherWatchers {
     private readonly pools: PoolRegistry,
     private readonly config: () => NodepoolConfig,
     private readonly intervalMs = 1000,
+    private readonly gauges?: NodeGauges,
   ) {}
 
   start(): void {
@@ -168,6 +170,7 @@ export class LauncherWatchers {
     });
     const previous = this.nodeCache;
     this.nodeCache = next;
+    this.gauges?.update([...next.values()], this.config());
     const ourProviders = new Set(Object.values(this.config().providers).filter((p) => p.driver === 'openstack').map((p) => p.name));
     const changed = [...next.values()].filter((n) => {
       const before = previous.get(n.id);
