@@ -59,6 +59,11 @@ test('a one-node request is fulfilled with a READY node that Zuul can use and re
     assert.ok(statsdLines.some((l) => l.startsWith('nodepool.provider.sim.nodes.building:')));
     assert.ok(statsdLines.some((l) => l.startsWith('nodepool.label.small.nodes.ready:')));
     assert.ok(statsdLines.includes('nodepool.provider.sim.max_servers:10|g'));
+    // what the Web UI filters on: node workflows by provider and label, requests by id
+    const byProviderLabel = `WorkflowType = "nodeWorkflow" AND NodepoolProvider = "sim" AND NodepoolLabel = "small" AND NodepoolNodeId = "${nodeIds[0]}"`;
+    await eventually('node workflow visible by provider and label', async () => (await s.client.workflow.count(byProviderLabel)).count === 1);
+    await eventually('request workflow visible by request id', async () =>
+      (await s.client.workflow.count(`WorkflowType = "requestWorkflow" AND NodepoolRequestId = "${String(out.request_id)}"`)).count === 1);
   } catch (err) {
     t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-5000));
     throw err;
