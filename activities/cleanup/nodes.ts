@@ -1,0 +1,105 @@
+// ZooKeeper nodes of this provider that nothing is looking after:
+// - a node with no running node/<id> workflow is handed to one (signalWithStart, "adopt"
+//   mode): deletable states (used, failed, aborted, deleting, deleted, unlocked building) get
+//   deleted, held and READY nodes get their hold / max-ready-age timers back;
+// - a READY node allocated to a request that is gone, and not locked, is deallocated
+//   (Nodepool's DeletedNodeWorker, test_node_deallocation);
+// - for a provider removed from the config, node workflows are told of state changes (the
+//   ZooKeeper watcher only follows configured providers), so used nodes still go away and the
+//   provider drains (Nodepool bug A9: its nodes were never processed).
+import { type Client } from '@temporalio/client';
+import { type Node } from '../../lib/model';
+import { type ZkSession } from '../../lib/zk/session';
+import { isLocked } from '../../lib/zk/lock';
+import { nodeLockPath, requestPath } from '../../lib/zk/paths';
+import { lockNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
+import type { NodeStateEvent } from '../launcher/api';
+import { nodeStateSignal, workflowIds } from '../../workflows/messages';
+import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
+import type { nodeWorkflow } from '../../workflows';
+import { type CleanupAction, type CleanupTaskReport } from './types';
+import { isRunning } from './workflows';
+
+/** A building node's launch may not have taken its lock yet; Nodepool's launcher would hold it. */
+const BUILDING_GRACE_S = 120;
+const ADOPTABLE = new Set(['ready', 'hold', 'used', 'failed', 'aborted', 'deleting', 'deleted', 'in-use', 'building']);
+
+export interface StuckNodesInput {
+  zk: ZkSession;
+  client: Client;
+  provider: string;
+  configured: boolean;
+  nodes: Node[];
+  /** Removed provider only: node id → state last passed on. */
+  drainStates: Record<string, string>;
+  nowS: number;
+  log: (action: CleanupAction) => void;
+}
+
+const event = (n: Node): NodeStateEvent => ({ exists: true, state: n.state, allocatedTo: n.allocated_to, stateTime: n.state_time });
+
+async function adopt(client: Client, n: Node): Promise<void> {
+  await client.workflow.signalWithStart<typeof nodeWorkflow, [NodeStateEvent]>('nodeWorkflow', {
+    workflowId: workflowIds.node(n.id),
+    taskQueue: LAUNCHER_QUEUE,
+    args: [{ nodeId: n.id, mode: 'adopt', provider: n.provider ?? undefined, label: n.type[0] }],
+    signal: nodeStateSignal,
+    signalArgs: [event(n)],
+  });
+}
+
+/** Clears allocated_to under the node lock, re-checking that the request is still gone. */
+async function deallocate(zk: ZkSession, n: Node): Promise<boolean> {
+  const lock = await lockNode(zk, n.id, { blocking: false });
+  if (!lock) return false;
+  try {
+    const cur = await readNode(zk, n.id);
+    const requestId = cur?.value.allocated_to;
+    if (!cur || cur.value.state !== 'ready' || !requestId || (await zk.exists(requestPath(requestId)))) return false;
+    cur.value.allocated_to = null;
+    await storeNode(zk, cur.value, cur.version);
+    return true;
+  } finally {
+    await lock.release();
+  }
+}
+
+export async function stuckNodes(input: StuckNodesInput): Promise<{ report: CleanupTaskReport; drainStates: Record<string, string> }> {
+  const done: CleanupAction[] = [];
+  const drainStates: Record<string, string> = {};
+  let found = 0;
+  const errors: string[] = [];
+  for (const n of input.nodes) {
+    try {
+      if (n.state === 'ready' && n.allocated_to && !(await input.zk.exists(requestPath(n.allocated_to)))) {
+        if (!(await isRunning(input.client, workflowIds.request(n.allocated_to))) && (await deallocate(input.zk, n))) {
+          const action = { kind: 'deallocate', id: n.id, reason: `allocated to request ${n.allocated_to}, which no longer exists` };
+          input.log(action);
+          done.push(action);
+        }
+      }
+      if (!ADOPTABLE.has(n.state)) continue;
+      const running = await isRunning(input.client, workflowIds.node(n.id));
+      if (running && input.configured) continue;
+      if (running) {
+        // removed provider: the watcher no longer passes state changes on
+        drainStates[n.id] = n.state;
+        if (input.drainStates[n.id] === n.state) continue;
+        await adopt(input.client, n);
+        continue;
+      }
+      if (n.state === 'building' && (input.nowS - n.state_time < BUILDING_GRACE_S || (await isLocked(input.zk, nodeLockPath(n.id))))) continue;
+      found++;
+      await adopt(input.client, n);
+      drainStates[n.id] = n.state;
+      const action = { kind: 'adopt', id: n.id, reason: `${n.state} node with no running workflow` };
+      input.log(action);
+      done.push(action);
+    } catch (err) {
+      errors.push(`node ${n.id}: ${(err as Error).message}`);
+    }
+  }
+  const report: CleanupTaskReport = { ok: errors.length === 0, found, done };
+  if (errors.length) report.error = errors.slice(0, 5).join('; ');
+  return { report, drainStates: input.configured ? {} : drainStates };
+}
