@@ -3,3 +3,4 @@ export { requestWorkflow } from './request';
 export { nodeWorkflow } from './node';
 export { minReadyWorkflow } from './min-ready';
 export { diskimageWorkflow } from './diskimage';
+export { cleanupWorkflow } from './cleanup';

@@ -8,10 +8,12 @@ import { createNodeActivities } from './nodes';
 import { createMinReadyActivities } from './min-ready';
 import { createCloudActivities } from './cloud';
 import { keyscan } from './keyscan';
+import { createCleanupActivities } from '../cleanup';
+import type { CleanupActivities } from '../cleanup/types';
 import type { CloudActivities, LauncherActivities, LockActivities } from './types';
 
 /** Activities of the `launcher` task queue (ZooKeeper, config, locks, keyscan). */
-export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities {
+export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities & CleanupActivities {
   const locks = createLockActivities(() => ctx.zk());
   const allocation = createAllocationActivities(ctx);
   return {
@@ -22,6 +24,7 @@ export function createLauncherActivities(ctx: LauncherContext): LauncherActiviti
     ...createNodeActivities(ctx),
     ...createMinReadyActivities(ctx),
     keyscan,
+    ...createCleanupActivities(ctx),
   };
 }
 

@@ -12,7 +12,8 @@ import { PoolRegistry } from '../../activities/launcher/pools';
 import { QuotaTracker } from '../../activities/launcher/quota';
 import { LAUNCHER_QUEUE, providerQueue } from '../../workflows/lib/activities';
 import { workflowIds } from '../../workflows/messages';
-import type { minReadyWorkflow } from '../../workflows';
+import type { cleanupWorkflow, minReadyWorkflow } from '../../workflows';
+import { cleanupWorkflowId } from '../../workflows/cleanup-messages';
 import { type ConfigHolder } from '../common/config-holder';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '../common/temporal';
 import { connectZooKeeper } from '../common/zookeeper';
@@ -25,6 +26,8 @@ export interface LauncherOptions {
   minReadyInterval?: number;
   /** ZooKeeper poll interval (ms). */
   pollIntervalMs?: number;
+  /** Seconds between cleanup passes (Nodepool: 60); NODEPOOL_CLEANUP_INTERVAL by default. */
+  cleanupInterval?: number;
 }
 
 export class Launcher {
@@ -88,6 +91,7 @@ export class Launcher {
       args: [{ intervalSeconds: this.opts.minReadyInterval }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
+    await this.startCleanups(config);
     this.holder.on('changed', (cfg: NodepoolConfig) => void this.reconfigure(cfg));
     this.holder.watch();
     this.ready = true;
@@ -99,6 +103,7 @@ export class Launcher {
       this.providers.sync(cfg);
       await this.pools.sync(cfg);
       await this.syncProviderWorkers(cfg);
+      await this.startCleanups(cfg);
     } catch (err) {
       this.logger.error({ err }, 'reconfiguration failed');
     }
@@ -117,6 +122,20 @@ export class Launcher {
       }
     }
     for (const [queue, p] of wanted) if (!this.workers.has(queue)) await this.startWorker(queue, p.rate);
+  }
+
+  /** One cleanup/<provider> per OpenStack provider; a removed provider's drains and ends by itself. */
+  private async startCleanups(cfg: NodepoolConfig): Promise<void> {
+    const intervalSeconds = this.opts.cleanupInterval ?? Number(process.env.NODEPOOL_CLEANUP_INTERVAL ?? 60);
+    for (const p of Object.values(cfg.providers)) {
+      if (p.driver !== 'openstack') continue;
+      await this.temporal.client.workflow.start<typeof cleanupWorkflow>('cleanupWorkflow', {
+        workflowId: cleanupWorkflowId(p.name),
+        taskQueue: LAUNCHER_QUEUE,
+        args: [{ provider: p.name, intervalSeconds }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    }
   }
 
   private async startWorker(taskQueue: string, rate: number): Promise<void> {

@@ -13,12 +13,16 @@ import { log } from '../../log';
 /** NP24 LOCK_CLEANUP: 8 hours. */
 export const LOCK_CLEANUP_MS = 8 * 3600 * 1000;
 
-/** Resets every lost request; returns the ids reset. */
-export async function resetLostRequests(s: ZkSession): Promise<string[]> {
+/**
+ * Resets every lost request; returns the ids reset. `skip` leaves a request alone (e.g. one whose
+ * durable request workflow is running and only lost its lock for a moment).
+ */
+export async function resetLostRequests(s: ZkSession, opts: { skip?: (id: string) => Promise<boolean> } = {}): Promise<string[]> {
   const reset: string[] = [];
   for (const id of await requestIds(s)) {
     const r = await readRequest(s, id);
     if (r?.value.state !== 'pending') continue;
+    if (opts.skip && (await opts.skip(id))) continue;
     const lock = await lockRequest(s, id, { blocking: false });
     if (!lock) continue; // someone is working on it
     try {
