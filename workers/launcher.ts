@@ -1,7 +1,5 @@
 // nodepool-launcher: the Temporal worker that serves Zuul's node requests.
-import { ConfigError, formatIssue } from '../lib/config';
-import { ConfigHolder } from './common/config-holder';
-import { daemonProgram, onShutdown, startLogging, writePidFile, type DaemonOptions } from './common/daemon';
+import { daemonProgram, loadConfigOrExit, onShutdown, runMain, startLogging, writePidFile, type DaemonOptions } from './common/daemon';
 import { Launcher } from './launcher/service';
 
 export async function main(argv: string[]): Promise<void> {
@@ -9,14 +7,7 @@ export async function main(argv: string[]): Promise<void> {
   program.parse(argv);
   const opts = program.opts<DaemonOptions & { webapp: boolean }>();
   const logger = startLogging('nodepool-launcher', opts);
-  let holder: ConfigHolder;
-  try {
-    holder = await ConfigHolder.load(opts.config, opts.secure);
-  } catch (err) {
-    const lines = err instanceof ConfigError ? err.issues.map(formatIssue) : [String(err)];
-    for (const l of lines) process.stderr.write(`${l}\n`);
-    process.exit(1);
-  }
+  const holder = await loadConfigOrExit(opts);
   writePidFile(opts.pidfile);
   const launcher = new Launcher(holder, {
     minReadyInterval: Number(process.env.NODEPOOL_MIN_READY_INTERVAL ?? 2),
@@ -31,9 +22,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv).catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);

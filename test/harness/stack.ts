@@ -3,7 +3,7 @@
 // -9 and started again). Zuul is played by test/zuul/zuul_standin.py (kazoo).
 import { after, before } from 'node:test';
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -177,5 +177,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `fn`; on failure adds the launcher's log tail and what its workflows say to the report. */
+export async function withDiagnostics<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-4000));
+    t.diagnostic((await s.describeWorkflows()).slice(0, 6000));
+    throw err;
   }
 }

@@ -3,8 +3,7 @@
 // ZooKeeper itself is restarted in the middle of a run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { useStack, eventually, type Stack } from '../harness/stack';
+import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
 import { REQUESTS_LOCK } from '../../lib/zk/paths';
 import { isLocked } from '../../lib/zk/lock';
@@ -29,15 +28,6 @@ const stack = useStack(
   },
 );
 
-async function withLog<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-4000));
-    t.diagnostic((await s.describeWorkflows()).slice(0, 6000));
-    throw err;
-  }
-}
 
 /** Every node of the finished requests has exactly one server, and nothing else is in the cloud. */
 async function assertOneServerPerNode(s: Stack, nodeIds: string[]): Promise<void> {
@@ -78,7 +68,7 @@ async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000): Prom
 
 test('kill -9 with 20+ launches in flight: every request fulfilled, one server per node, no lock left', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.setBootDelay(5000);
     const ids = await submitMany(s, 22);
     await eventually('launches in flight', async () => (await listNodes(s.zk)).filter((n) => n.state === 'building').length >= 20, 90_000);
@@ -100,7 +90,7 @@ test('kill -9 with 20+ launches in flight: every request fulfilled, one server p
 
 test('ZooKeeper restarted mid-run: requests are still fulfilled and nothing leaks', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.setBootDelay(3000);
     const ids = await submitMany(s, 10);
     await eventually('launches in flight', async () => (await listNodes(s.zk)).filter((n) => n.state === 'building').length >= 5, 90_000);

@@ -4,8 +4,7 @@
 // use up an attempt and the request waits until capacity frees up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { useStack, eventually, type Stack } from '../harness/stack';
+import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
 
 const stack = useStack(
@@ -36,15 +35,6 @@ const stack = useStack(
   },
 );
 
-async function withLog<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-3000));
-    t.diagnostic(await s.describeWorkflows());
-    throw err;
-  }
-}
 
 async function serversOf(s: Stack, nodeId: string) {
   return (await s.sim.admin.state()).servers.filter((sv) => sv.metadata.nodepool_node_id === nodeId);
@@ -52,7 +42,7 @@ async function serversOf(s: Stack, nodeId: string) {
 
 test('servers that go ERROR are deleted and retried under the same node id, then the node is READY', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.addServerRule({ outcome: 'error', times: 2, faultMessage: 'No valid host was found.' });
     const out = await s.zuul(['request', '--label', 'flaky', '--wait', '--timeout', '90']);
     assert.equal(out.state, 'fulfilled', JSON.stringify(out));
@@ -67,7 +57,7 @@ test('servers that go ERROR are deleted and retried under the same node id, then
 
 test('when every attempt fails the request fails, and no server or node is left behind', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.addServerRule({ outcome: 'error', times: -1 });
     const out = await s.zuul(['request', '--label', 'doomed', '--wait', '--timeout', '90']);
     assert.equal(out.state, 'failed', JSON.stringify(out));
@@ -82,7 +72,7 @@ test('when every attempt fails the request fails, and no server or node is left 
 
 test('a server that never leaves BUILD times out (launch-timeout) and is replaced', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.addServerRule({ outcome: 'stuck-build', times: 1 });
     const out = await s.zuul(['request', '--label', 'slow', '--wait', '--timeout', '90']);
     assert.equal(out.state, 'fulfilled', JSON.stringify(out));
@@ -94,7 +84,7 @@ test('a server that never leaves BUILD times out (launch-timeout) and is replace
 
 test('a quota error does not use up attempts: the request waits (pending) and is served once quota allows', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     // Zuul holds one node for a while; then the cloud's instance quota drops to what is in use
     const holding = s.zuul(['request', '--label', 'quota', '--wait', '--use', '--job-seconds', '12', '--release', '--timeout', '90']);
     await eventually('first node in use', async () => (await listNodes(s.zk)).some((n) => n.type.includes('quota') && n.state === 'in-use'));

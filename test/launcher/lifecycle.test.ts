@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { useStack, eventually, type Stack } from '../harness/stack';
+import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
 import { deleteNodeSignal, workflowIds } from '../../workflows/messages';
 
@@ -40,22 +40,13 @@ const stack = useStack(
   },
 );
 
-async function withLog<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-3000));
-    t.diagnostic(await s.describeWorkflows());
-    throw err;
-  }
-}
 
 const readyFree = async (s: Stack, label: string) =>
   (await listNodes(s.zk)).filter((n) => n.type.includes(label) && n.state === 'ready' && !n.allocated_to);
 
 test('min-ready keeps READY, unallocated nodes of a label, and replaces one that Zuul takes', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await eventually('two warm nodes', async () => (await readyFree(s, 'warm')).length === 2, 60_000);
     const before = (await readyFree(s, 'warm')).map((n) => n.id).sort();
     const out = await s.zuul(['request', '--label', 'warm', '--wait', '--timeout', '60']);
@@ -69,7 +60,7 @@ test('min-ready keeps READY, unallocated nodes of a label, and replaces one that
 
 test('max-ready-age deletes an idle READY node and min-ready replaces it', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const first = await eventually('an aging node', async () => (await readyFree(s, 'aging'))[0]);
     await eventually('the old node deleted', async () => !(await listNodes(s.zk)).some((n) => n.id === first.id), 30_000);
     const next = await eventually('a new aging node', async () => (await readyFree(s, 'aging'))[0], 30_000);
@@ -80,7 +71,7 @@ test('max-ready-age deletes an idle READY node and min-ready replaces it', async
 
 test('a held node is kept while held and deleted when max-hold-age expires', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const out = await s.zuul(['request', '--label', 'plain', '--wait', '--use', '--hold', 'debugging', '--timeout', '60']);
     const [id] = (out.final as { nodes: string[] }).nodes as [string];
     const held = await eventually('node held', async () => (await listNodes(s.zk)).find((n) => n.id === id && n.state === 'hold'));
@@ -91,7 +82,7 @@ test('a held node is kept while held and deleted when max-hold-age expires', asy
 
 test('nodepool delete (a signal to the node workflow) deletes a READY node and its server', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const node = await eventually('a warm node', async () => (await readyFree(s, 'warm'))[0]);
     await s.client.workflow.getHandle(workflowIds.node(node.id)).signal(deleteNodeSignal, { reason: 'nodepool delete' });
     await eventually('node gone', async () => !(await listNodes(s.zk)).some((n) => n.id === node.id), 30_000);
@@ -101,7 +92,7 @@ test('nodepool delete (a signal to the node workflow) deletes a READY node and i
 
 test('a broken config file keeps the last good config running; a fixed one is picked up', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     writeFileSync(s.configPath, 'labels: [\n  broken yaml');
     await new Promise((r) => setTimeout(r, 2500));
     assert.ok(readFileSync(s.launcherLog, 'utf8').includes('keeping the last good one'), 'the launcher reports the broken file');

@@ -3,8 +3,7 @@
 // and a request withdrawn by Zuul while its node is still booting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { useStack, eventually, type Stack } from '../harness/stack';
+import { useStack, eventually, withDiagnostics } from '../harness/stack';
 import { listNodes, readRequest } from '../../activities/launcher/store';
 
 const stack = useStack(
@@ -43,19 +42,10 @@ const stack = useStack(
   },
 );
 
-async function withLog<T>(s: Stack, t: { diagnostic(m: string): void }, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-3000));
-    t.diagnostic(await s.describeWorkflows());
-    throw err;
-  }
-}
 
 test('a multi-node, multi-label request gets its nodes in the order the labels were requested', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const out = await s.zuul(['request', '--label', 'large', '--label', 'small', '--label', 'large', '--wait', '--timeout', '90']);
     assert.equal(out.state, 'fulfilled', JSON.stringify(out));
     const ids = (out.final as { nodes: string[] }).nodes;
@@ -83,7 +73,7 @@ test('a multi-node, multi-label request gets its nodes in the order the labels w
 
 test('a label no pool offers is declined by every pool and the request fails', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const out = await s.zuul(['request', '--label', 'no-such-label', '--wait', '--timeout', '60']);
     assert.equal(out.state, 'failed', JSON.stringify(out));
     const declined = (out.final as { declined_by: string[] }).declined_by;
@@ -93,7 +83,7 @@ test('a label no pool offers is declined by every pool and the request fails', a
 
 test('at max-servers a request waits (pending) and is served when a node is freed', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     const first = s.zuul(['request', '--label', 'capped', '--label', 'capped', '--wait', '--use', '--job-seconds', '8', '--release', '--timeout', '90']);
     await eventually('two capped nodes in use', async () => (await listNodes(s.zk)).filter((n) => n.type.includes('capped') && n.state === 'in-use').length === 2);
     const second = s.zuul(['request', '--label', 'capped', '--wait', '--timeout', '120']);
@@ -110,7 +100,7 @@ test('at max-servers a request waits (pending) and is served when a node is free
 
 test('a request withdrawn while its node boots leaves a READY, unallocated node for others', async (t) => {
   const s = stack();
-  await withLog(s, t, async () => {
+  await withDiagnostics(s, t, async () => {
     await s.sim.admin.setBootDelay(4000);
     const sub = await s.zuul(['request', '--label', 'slowboot']);
     const requestId = sub.request_id as string;

@@ -2,7 +2,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../../lib/config';
+import { ConfigError, DEFAULT_CONFIG_PATH, formatIssue } from '../../lib/config';
+import { ConfigHolder } from './config-holder';
 import { initLogging, type Logger } from '../../lib/log';
 
 export interface DaemonOptions {
@@ -72,4 +73,23 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** Loads the config at start-up; a config that does not load is fatal (every issue printed). */
+export async function loadConfigOrExit(opts: DaemonOptions): Promise<ConfigHolder> {
+  try {
+    return await ConfigHolder.load(opts.config, opts.secure);
+  } catch (err) {
+    const lines = err instanceof ConfigError ? err.issues.map(formatIssue) : [String(err)];
+    for (const l of lines) process.stderr.write(`${l}\n`);
+    process.exit(1);
+  }
+}
+
+/** Runs a daemon's main when its file is the entry point (bin/ or `node --import tsx`). */
+export function runMain(main: (argv: string[]) => Promise<void>): void {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
 }
