@@ -15,5 +15,7 @@ import { imagePause } from './image-pause';
 import { imageUnpause } from './image-unpause';
 import { dibImageDelete } from './dib-image-delete';
 import { imageDelete } from './image-delete';
+import { alienImageList } from './alien-image-list';
+import { cleanupPreview } from './cleanup-preview';
 
-export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase, imageBuild, imagePause, imageUnpause, dibImageDelete, imageDelete];
+export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase, imageBuild, imagePause, imageUnpause, dibImageDelete, imageDelete, alienImageList, cleanupPreview];
