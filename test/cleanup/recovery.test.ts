@@ -1,0 +1,116 @@
+// Cleanup as the safety net (real stack, cleanup every 2 s): a failing cloud listing never makes
+// things look leaked, a lost request (pending, unlocked, no workflow) goes back to `requested`
+// and is served with the READY node it had, a node whose workflow is gone is adopted again, and
+// a provider removed from the config drains and its cleanup workflow ends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
+import { listNodes, readRequest, updateNode } from '../../activities/launcher/store';
+import { setNodeState } from '../../lib/zk/codec-node';
+import { newRequest } from '../../lib/zk/codec-request';
+import { submitRequest } from '../../lib/zk/operations/requests';
+import { cleanupStatusQuery, cleanupWorkflowId, type CleanupStatus } from '../../workflows/cleanup-messages';
+import { workflowIds } from '../../workflows/messages';
+
+const INTERVAL_S = 2;
+const TWO_PASSES_MS = 2 * INTERVAL_S * 1000 + 12_000;
+
+const provider = (cloud: string, name: string, label: string) => ({
+  name,
+  cloud,
+  rate: 0,
+  'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
+  pools: [{ name: 'main', 'max-servers': 10, 'host-key-checking': false, labels: [{ name: label, 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
+});
+let cloudName = '';
+const config = (cloud: string, withOld = true) => ({
+  labels: [{ name: 'small', 'min-ready': 1 }, ...(withOld ? [{ name: 'old', 'min-ready': 1 }] : [])],
+  providers: [provider(cloud, 'sim', 'small'), ...(withOld ? [provider(cloud, 'old', 'old')] : [])],
+});
+
+const stack = useStack(
+  (cloud) => {
+    cloudName = cloud;
+    return config(cloud);
+  },
+  async (s) => {
+    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
+    await s.startLauncher({ NODEPOOL_CLEANUP_INTERVAL: String(INTERVAL_S) });
+  },
+);
+
+const status = (s: Stack, p = 'sim'): Promise<CleanupStatus> => s.client.workflow.getHandle(cleanupWorkflowId(p)).query(cleanupStatusQuery);
+const readyNode = (s: Stack, label: string) =>
+  eventually(`a READY ${label} node`, async () => (await listNodes(s.zk)).find((n) => n.type.includes(label) && n.state === 'ready' && !n.allocated_to), 90_000);
+
+test('a failing server listing aborts that task only: nothing looks leaked, the server goes once the cloud answers', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    await readyNode(s, 'small');
+    const fault = await s.sim.admin.injectFault({ service: 'compute', method: 'GET', pathRegex: '/servers/detail', status: 503, times: -1 });
+    const leaked = await s.sim.admin.leakServer({ name: 'np9100000001', metadata: { nodepool_provider_name: 'sim', nodepool_node_id: '9100000001' } });
+    const start = (await status(s)).passes;
+    const failed = await eventually('passes with the server task failing', async () => {
+      const st = await status(s);
+      return st.passes >= start + 3 && st.lastPass?.tasks.servers?.ok === false ? st : null;
+    }, 60_000);
+    assert.deepEqual(failed.pending.servers, [], 'a pass that could not list keeps no sightings');
+    assert.equal(failed.lastPass?.tasks.nodes?.ok, true, 'the other tasks still ran');
+    assert.ok((await s.sim.admin.state()).servers.some((x) => x.id === leaked.id && x.status !== 'DELETED'));
+    // nothing of ours was deleted while the cloud was failing
+    assert.ok((await listNodes(s.zk)).some((n) => n.type.includes('small') && n.state === 'ready'));
+    await s.sim.admin.clearFaults(fault);
+    await eventually('the leaked server deleted', async () => !(await s.sim.admin.state()).servers.some((x) => x.id === leaked.id && x.status !== 'DELETED'), TWO_PASSES_MS);
+  });
+});
+
+test('a lost request goes back to requested, its READY node is freed, and it is fulfilled', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    const node = await readyNode(s, 'small');
+    // what a launcher that died after accepting leaves behind: pending, no lock, a node allocated
+    const req = newRequest({ node_types: ['small'], state: 'pending', requestor: 'test-lost' });
+    const id = await submitRequest(s.zk, req, { ephemeral: false, priority: '100' });
+    await updateNode(s.zk, node.id, (n) => {
+      n.allocated_to = id;
+    });
+    const done = await eventually('the request fulfilled', async () => {
+      const r = (await readRequest(s.zk, id))?.value;
+      return r?.state === 'fulfilled' ? r : null;
+    }, TWO_PASSES_MS + 30_000);
+    assert.equal(done.nodes.length, 1);
+  });
+});
+
+test('a held node whose workflow is gone is adopted again', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    const node = await readyNode(s, 'small');
+    await updateNode(s.zk, node.id, (n) => setNodeState(n, 'hold'));
+    const handle = s.client.workflow.getHandle(workflowIds.node(node.id));
+    await eventually('node workflow sees the hold', async () => ((await handle.query('status')) as { state: string }).state === 'hold');
+    const before = (await handle.describe()).runId;
+    await handle.terminate('test: workflow lost');
+    const adopted = await eventually('adopted by cleanup', async () => {
+      const d = await s.client.workflow.getHandle(workflowIds.node(node.id)).describe();
+      return d.status.name === 'RUNNING' && d.runId !== before ? d : null;
+    }, TWO_PASSES_MS);
+    assert.ok(adopted);
+    assert.equal((await listNodes(s.zk)).find((n) => n.id === node.id)?.state, 'hold', 'still held');
+  });
+});
+
+test('a provider removed from the config drains: used nodes still go, then its cleanup workflow ends', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    const node = await readyNode(s, 'old');
+    s.writeConfig(config(cloudName, false));
+    await eventually('cleanup/old is draining', async () => (await status(s, 'old')).lastPass?.configured === false, 30_000);
+    assert.ok((await listNodes(s.zk)).some((n) => n.id === node.id), 'a READY node of a removed provider is not purged');
+    // Zuul used it: with no watcher for the removed provider, cleanup passes the change on
+    await updateNode(s.zk, node.id, (n) => setNodeState(n, 'used'));
+    await eventually('the used node is removed', async () => !(await listNodes(s.zk)).some((n) => n.id === node.id), TWO_PASSES_MS + 30_000);
+    await eventually('cleanup/old ended', async () => (await s.client.workflow.getHandle(cleanupWorkflowId('old')).describe()).status.name === 'COMPLETED', TWO_PASSES_MS + 10_000);
+    assert.equal((await s.client.workflow.getHandle(cleanupWorkflowId('sim')).describe()).status.name, 'RUNNING');
+  });
+});
