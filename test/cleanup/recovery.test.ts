@@ -3,6 +3,7 @@
 // and is served with the READY node it had, a node whose workflow is gone is adopted again, and
 // a provider removed from the config drains and its cleanup workflow ends.
 import { test } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes, readRequest, updateNode } from '../../activities/launcher/store';
@@ -11,6 +12,8 @@ import { newRequest } from '../../lib/zk/codec-request';
 import { submitRequest } from '../../lib/zk/operations/requests';
 import { cleanupStatusQuery, cleanupWorkflowId, type CleanupStatus } from '../../workflows/cleanup-messages';
 import { workflowIds } from '../../workflows/messages';
+import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
+import type { cleanupWorkflow } from '../../workflows';
 
 const INTERVAL_S = 2;
 const TWO_PASSES_MS = 2 * INTERVAL_S * 1000 + 12_000;
@@ -112,5 +115,32 @@ test('a provider removed from the config drains: used nodes still go, then its c
     await eventually('the used node is removed', async () => !(await listNodes(s.zk)).some((n) => n.id === node.id), TWO_PASSES_MS + 30_000);
     await eventually('cleanup/old ended', async () => (await s.client.workflow.getHandle(cleanupWorkflowId('old')).describe()).status.name === 'COMPLETED', TWO_PASSES_MS + 10_000);
     assert.equal((await s.client.workflow.getHandle(cleanupWorkflowId('sim')).describe()).status.name, 'RUNNING');
+  });
+});
+
+test('continue-as-new carries the passes and sightings; every cleanup run replays', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    const workflowId = 'cleanup-can-test/sim';
+    const handle = await s.client.workflow.start<typeof cleanupWorkflow>('cleanupWorkflow', {
+      workflowId,
+      taskQueue: LAUNCHER_QUEUE,
+      args: [{ provider: 'sim', intervalSeconds: 1, passesPerRun: 1 }],
+    });
+    const st = await eventually('three passes over three runs', async () => {
+      const q = await s.client.workflow.getHandle(workflowId).query(cleanupStatusQuery);
+      return q.passes >= 3 ? q : null;
+    }, 60_000);
+    const d = await s.client.workflow.getHandle(workflowId).describe();
+    assert.notEqual(d.runId, handle.firstExecutionRunId, 'continued as new');
+    assert.ok(st.lastPass, 'the status survives continue-as-new');
+    await s.client.workflow.getHandle(workflowId).terminate('test done');
+    let replayed = 0;
+    for await (const wf of s.client.workflow.list({ query: `WorkflowType = 'cleanupWorkflow'` })) {
+      const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, wf.runId);
+      replayed++;
+    }
+    assert.ok(replayed >= 4, `replayed ${replayed} cleanup runs`);
   });
 });
