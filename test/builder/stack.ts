@@ -30,7 +30,8 @@ export interface BuilderStack {
   builderLog: string;
   /** Writes nodepool.yaml (zookeeper-servers, images-dir, build-log-dir filled in). */
   writeConfig(config: Record<string, unknown>): void;
-  startBuilder(extraEnv?: Record<string, string>): void;
+  /** `opts.fake: false` runs the real disk-image-create (or the diskimage's dib-cmd). */
+  startBuilder(extraEnv?: Record<string, string>, opts?: { fake?: boolean }): void;
   stopBuilder(): Promise<void>;
   killBuilder(): Promise<void>;
   /** statsd lines the builder sent (a UDP listener in the test). */
@@ -103,10 +104,11 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
         writeFileSync(`${configPath}.tmp`, stringify(full));
         renameSync(`${configPath}.tmp`, configPath);
       },
-      startBuilder(extraEnv = {}) {
+      startBuilder(extraEnv = {}, opts = {}) {
+        const fake = opts.fake === false ? [] : ['--fake'];
         builder = spawnServer(
           process.execPath,
-          ['--import', 'tsx', join(repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', '--fake', '-p', join(dir, 'builder.pid')],
+          ['--import', 'tsx', join(repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', ...fake, '-p', join(dir, 'builder.pid')],
           builderLog,
           { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', ...env, ...extraEnv } },
         );

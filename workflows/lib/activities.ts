@@ -2,7 +2,7 @@
 // activities (ZooKeeper, config) run on the `launcher` task queue; cloud calls run on the
 // provider's own queue (`provider/<name>`), where the worker rate-limits them per Nodepool's
 // `rate`.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { LauncherActivities, LockActivities, CloudActivities } from '../../activities/launcher/types';
 
 export const LAUNCHER_QUEUE = 'launcher';
@@ -20,13 +20,15 @@ export const lockActivities = proxyActivities<LockActivities>({
 });
 
 /**
- * Short ZooKeeper reads and writes. A short startToClose means a worker that dies mid-call is
- * noticed quickly; transient ZooKeeper errors are retried for up to an hour.
+ * Short ZooKeeper reads and writes, as local activities: they run in the worker that runs the
+ * workflow, without a round trip through the Temporal server each (a request takes a dozen of
+ * them). A worker that dies mid-call makes the workflow task time out and the call run again
+ * elsewhere; transient ZooKeeper errors are retried for up to an hour.
  */
-export const zkActivities = proxyActivities<LauncherActivities>({
-  taskQueue: LAUNCHER_QUEUE,
+export const zkActivities = proxyLocalActivities<LauncherActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: ['ConfigError', 'NotOurs'] },
   cancellationType: 'WAIT_CANCELLATION_COMPLETED',
 });
