@@ -11,6 +11,7 @@ import { leakedImages } from './images';
 import { downPorts, unattachedFloatingIps } from './network';
 import { stuckNodes } from './nodes';
 import { lostRequests, requestLocks } from './requests';
+import { emptyNodes } from './empty-nodes';
 import { activityClient } from './workflows';
 import { noSightings, type CleanupAction, type CleanupActivities, type CleanupPassInput, type CleanupPassResult, type CleanupTaskName, type CleanupTaskReport } from './types';
 
@@ -91,6 +92,7 @@ export function createCleanupActivities(ctx: LauncherContext): CleanupActivities
         next.drainStates = r.drainStates;
         return r.report;
       });
+      await task('emptyNodes', () => emptyNodes(zk, note));
       await task('requests', () => lostRequests(zk, client, note));
       await task('requestLocks', () => requestLocks(zk, note));
     } finally {

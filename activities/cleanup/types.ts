@@ -18,7 +18,7 @@ export interface CleanupSightings {
 
 export const noSightings = (): CleanupSightings => ({ servers: [], images: [], floatingIps: [], downPorts: {}, drainStates: {} });
 
-export type CleanupTaskName = 'servers' | 'images' | 'floatingIps' | 'ports' | 'nodes' | 'requests' | 'requestLocks';
+export type CleanupTaskName = 'servers' | 'images' | 'floatingIps' | 'ports' | 'nodes' | 'emptyNodes' | 'requests' | 'requestLocks';
 
 /** One deletion (or other repair) and why, as logged. */
 export interface CleanupAction {

@@ -85,6 +85,14 @@ test('a lost request goes back to requested, its READY node is freed, and it is 
   });
 });
 
+test('an empty node znode is removed', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    await s.zk.create('/nodepool/nodes/9200000001', Buffer.alloc(0), { makepath: true });
+    await eventually('the empty znode removed', async () => !(await s.zk.exists('/nodepool/nodes/9200000001')), 10_000 + TWO_PASSES_MS);
+  });
+});
+
 test('a held node whose workflow is gone is adopted again', async (t) => {
   const s = stack();
   await withDiagnostics(s, t, async () => {
