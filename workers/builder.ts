@@ -1,8 +1,6 @@
 // nodepool-builder: builds diskimages with diskimage-builder and uploads them, as Temporal
 // workflows (one per diskimage) and this process's activities.
-import { ConfigError, formatIssue } from '../lib/config';
-import { ConfigHolder } from './common/config-holder';
-import { daemonProgram, onShutdown, startLogging, writePidFile, type DaemonOptions } from './common/daemon';
+import { daemonProgram, loadConfigOrExit, onShutdown, runMain, startLogging, writePidFile, type DaemonOptions } from './common/daemon';
 import { Builder } from './builder/service';
 
 interface BuilderFlags extends DaemonOptions {
@@ -27,14 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   program.parse(argv);
   const opts = program.opts<BuilderFlags>();
   const logger = startLogging('nodepool-builder', opts);
-  let holder: ConfigHolder;
-  try {
-    holder = await ConfigHolder.load(opts.config, opts.secure);
-  } catch (err) {
-    const lines = err instanceof ConfigError ? err.issues.map(formatIssue) : [String(err)];
-    for (const l of lines) process.stderr.write(`${l}\n`);
-    process.exit(1);
-  }
+  const holder = await loadConfigOrExit(opts);
   writePidFile(opts.pidfile);
   const builder = new Builder(holder, {
     buildWorkers: opts.buildWorkers,
@@ -52,9 +43,4 @@ export async function main(argv: string[]): Promise<void> {
   await builder.start();
 }
 
-if (require.main === module) {
-  main(process.argv).catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);
