@@ -6,6 +6,8 @@
 import { type CloudImage, type Provider } from '../cloud/provider';
 import { type ZkSession } from '../../lib/zk/session';
 import { imageNames, readBuilds, readUploads } from '../../lib/zk/operations/images';
+import { isNoNode } from '../../lib/zk/errors';
+import { buildsPath, LOCK, providerUploadsPath } from '../../lib/zk/paths';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 
 export interface KnownUploads {
@@ -17,18 +19,28 @@ export interface KnownUploads {
   protectedBuilds: Set<string>;
 }
 
-/** What ZooKeeper knows about this provider's uploads. A read error throws (the task aborts). */
+async function childIds(s: ZkSession, path: string): Promise<string[]> {
+  try {
+    return (await s.getChildren(path)).filter((c) => c !== LOCK);
+  } catch (e) {
+    if (isNoNode(e)) return [];
+    throw e;
+  }
+}
+
+/**
+ * What ZooKeeper knows about this provider's uploads. Build and upload ids come from the znode
+ * names, so a record that cannot be decoded still protects its image. A read error throws (the
+ * task aborts).
+ */
 export async function knownUploads(s: ZkSession, provider: string): Promise<KnownUploads> {
   const known: KnownUploads = { uploads: new Set(), externalIds: new Set(), protectedBuilds: new Set() };
   for (const image of await imageNames(s)) {
-    const builds = await readBuilds(s, image);
-    const ready = builds.filter((b) => b.state === 'ready').sort((a, b) => b.state_time - a.state_time);
+    const ready = (await readBuilds(s, image)).filter((b) => b.state === 'ready').sort((a, b) => b.state_time - a.state_time);
     for (const b of ready.slice(0, 2)) known.protectedBuilds.add(b.id);
-    for (const b of builds) {
-      for (const u of await readUploads(s, image, b.id, provider)) {
-        known.uploads.add(`${b.id}/${u.id}`);
-        if (u.external_id) known.externalIds.add(u.external_id);
-      }
+    for (const buildId of await childIds(s, buildsPath(image))) {
+      for (const uploadId of await childIds(s, providerUploadsPath(image, buildId, provider))) known.uploads.add(`${buildId}/${uploadId}`);
+      for (const u of await readUploads(s, image, buildId, provider)) if (u.external_id) known.externalIds.add(u.external_id);
     }
   }
   return known;

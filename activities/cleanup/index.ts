@@ -5,6 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { log } from '../../lib/log';
 import { listNodes } from '../launcher/store';
+import { NODES } from '../../lib/zk/paths';
+import { type ZkSession } from '../../lib/zk/session';
 import { openstackProvider, type LauncherContext } from '../launcher/context';
 import { leakedServers } from './servers';
 import { leakedImages } from './images';
@@ -17,6 +19,14 @@ import { noSightings, type CleanupAction, type CleanupActivities, type CleanupPa
 
 /** Nodepool's statsd name per deleted resource kind. */
 const LEAKED_COUNTER: Record<string, string> = { server: 'instances', image: 'images', port: 'ports', 'floating-ip': 'floatingips' };
+
+/**
+ * Every node znode name, undecodable and empty ones included (they still own their server). A
+ * missing /nodepool/nodes means a ZooKeeper we do not know (wrong chroot, wiped): no leaks then.
+ */
+async function nodeIds(zk: ZkSession): Promise<string[]> {
+  return zk.getChildren(NODES);
+}
 
 export function createCleanupActivities(ctx: LauncherContext): CleanupActivities {
   const logger = log('cleanup');
@@ -66,7 +76,7 @@ export function createCleanupActivities(ctx: LauncherContext): CleanupActivities
       const cloud = () => ctx.provider(provider);
       const ourNodes = async () => (await listNodes(zk)).filter((n) => n.provider === provider);
       await task('servers', async () => {
-        const r = await leakedServers({ provider, cloud: cloud(), nodes: () => listNodes(zk), client, previous: previous.servers, remove: remover((id) => cloud().deleteServer(id)) });
+        const r = await leakedServers({ provider, cloud: cloud(), nodeIds: () => nodeIds(zk), client, previous: previous.servers, remove: remover((id) => cloud().deleteServer(id)) });
         next.servers = r.seen;
         return r.report;
       }, noCloud);

@@ -4,15 +4,14 @@
 // its server, e.g. a slow boot or a delete in progress).
 import { type Client } from '@temporalio/client';
 import { type Provider } from '../cloud/provider';
-import { type Node } from '../../lib/model';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 import { isRunning } from './workflows';
 
 export interface LeakedServersInput {
   provider: string;
   cloud: Provider;
-  /** Read after the server listing, so a server always has its znode by then. */
-  nodes: () => Promise<Node[]>;
+  /** Node znode names, read after the server listing (a server's znode is made before it). */
+  nodeIds: () => Promise<string[]>;
   client: Client;
   previous: string[];
   /** Deletes and logs; false when the delete failed (it is tried again on a later pass). */
@@ -22,7 +21,7 @@ export interface LeakedServersInput {
 export async function leakedServers(input: LeakedServersInput): Promise<{ report: CleanupTaskReport; seen: string[] }> {
   // a failed listing throws: the task is aborted for this pass and nothing looks leaked
   const servers = await input.cloud.listNodepoolServers();
-  const known = new Set((await input.nodes()).map((n) => n.id));
+  const known = new Set(await input.nodeIds());
   const previous = new Set(input.previous);
   const seen: string[] = [];
   const done: CleanupAction[] = [];
