@@ -15,5 +15,7 @@ export interface CleanupStatus {
 export const cleanupStatusQuery = defineQuery<CleanupStatus>('status');
 /** Runs the next pass now (tests, after a config reload). */
 export const cleanupPokeSignal = defineSignal('poke');
+/** From the launcher at start and on reload: the interval it wants; also runs a pass now. */
+export const cleanupConfigureSignal = defineSignal<[{ intervalSeconds?: number }]>('configure');
 
 export const cleanupWorkflowId = (provider: string): string => `cleanup/${provider}`;

@@ -8,7 +8,7 @@ import { condition, continueAsNew, log, proxyActivities, setCurrentDetails, setH
 import type { CleanupActivities, CleanupPassResult, CleanupSightings, CleanupTaskReport } from '../activities/cleanup/types';
 import { NodepoolProvider, NodepoolState } from '../lib/temporal/search-attributes';
 import { LAUNCHER_QUEUE } from './lib/activities';
-import { cleanupPokeSignal, cleanupStatusQuery, type CleanupStatus } from './cleanup-messages';
+import { cleanupConfigureSignal, cleanupPokeSignal, cleanupStatusQuery, type CleanupStatus } from './cleanup-messages';
 
 export interface CleanupInput {
   provider: string;
@@ -43,12 +43,17 @@ function summary(r: CleanupPassResult): string {
 }
 
 export async function cleanupWorkflow(input: CleanupInput): Promise<void> {
-  const intervalMs = Math.max(1, input.intervalSeconds ?? 60) * 1000;
+  let intervalSeconds = input.intervalSeconds;
+  const intervalMs = () => Math.max(1, intervalSeconds ?? 60) * 1000;
   const passesPerRun = Math.max(1, input.passesPerRun ?? 100);
   const status: CleanupStatus = { provider: input.provider, passes: input.passes ?? 0, phase: 'running', lastPass: null, pending: input.sightings ?? empty() };
   let pokes = 0;
   setHandler(cleanupStatusQuery, () => status);
   setHandler(cleanupPokeSignal, () => {
+    pokes++;
+  });
+  setHandler(cleanupConfigureSignal, (c) => {
+    if (c.intervalSeconds !== undefined && Number.isFinite(c.intervalSeconds)) intervalSeconds = c.intervalSeconds;
     pokes++;
   });
   upsertSearchAttributes([{ key: NodepoolProvider, value: input.provider }]);
@@ -77,7 +82,7 @@ export async function cleanupWorkflow(input: CleanupInput): Promise<void> {
       status.pending = empty();
       log.warn('cleanup pass failed', { provider: input.provider, error: err instanceof Error ? err.message : String(err) });
     }
-    await condition(() => pokes !== seen, intervalMs);
+    await condition(() => pokes !== seen, intervalMs());
   }
-  await continueAsNew<typeof cleanupWorkflow>({ ...input, sightings: status.pending, passes: status.passes });
+  await continueAsNew<typeof cleanupWorkflow>({ ...input, intervalSeconds, sightings: status.pending, passes: status.passes });
 }
