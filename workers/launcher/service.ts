@@ -13,7 +13,7 @@ import { QuotaTracker } from '../../activities/launcher/quota';
 import { LAUNCHER_QUEUE, providerQueue } from '../../workflows/lib/activities';
 import { workflowIds } from '../../workflows/messages';
 import type { cleanupWorkflow, minReadyWorkflow } from '../../workflows';
-import { cleanupWorkflowId } from '../../workflows/cleanup-messages';
+import { cleanupConfigureSignal, cleanupWorkflowId } from '../../workflows/cleanup-messages';
 import { type ConfigHolder } from '../common/config-holder';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '../common/temporal';
 import { connectZooKeeper } from '../common/zookeeper';
@@ -129,11 +129,13 @@ export class Launcher {
     const intervalSeconds = this.opts.cleanupInterval ?? Number(process.env.NODEPOOL_CLEANUP_INTERVAL ?? 60);
     for (const p of Object.values(cfg.providers)) {
       if (p.driver !== 'openstack') continue;
-      await this.temporal.client.workflow.start<typeof cleanupWorkflow>('cleanupWorkflow', {
+      // starts it, or tells a running one (e.g. from before a restart) the interval wanted now
+      await this.temporal.client.workflow.signalWithStart<typeof cleanupWorkflow, [{ intervalSeconds?: number }]>('cleanupWorkflow', {
         workflowId: cleanupWorkflowId(p.name),
         taskQueue: LAUNCHER_QUEUE,
         args: [{ provider: p.name, intervalSeconds }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        signal: cleanupConfigureSignal,
+        signalArgs: [{ intervalSeconds }],
       });
     }
   }
