@@ -2,25 +2,12 @@
 // (OpenSSH's own tool) gathers one key per type the server offers; winrm and other
 // non-SSH connection types only need the port to answer.
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
+import { tcpReachable as tcpOpen } from '../../lib/net';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 const KEY_TYPES = 'ed25519,ecdsa,rsa';
 const TRY_MS = 10_000;
-
-function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
 
 function sshKeyscan(host: string, port: number, timeoutS: number, signal: AbortSignal): Promise<string[]> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 // Child-process plumbing shared by the server starters: free ports, readiness polling, and
 // making sure no server outlives the process that started it (even on test failure or Ctrl-C).
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { openSync, closeSync } from 'node:fs';
 
 const running = new Set<ChildProcess>();
@@ -41,19 +41,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once a TCP connection to host:port succeeds. */
-export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
+export { tcpReachable } from '../../lib/net';
 
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
