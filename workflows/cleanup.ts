@@ -37,7 +37,7 @@ function summary(r: CleanupPassResult): string {
   const parts = Object.entries(r.tasks).map(([name, t]: [string, CleanupTaskReport]) => {
     if (t.skipped) return `${name}: skipped`;
     if (!t.ok) return `${name}: FAILED`;
-    return `${name}: ${t.found} found, ${t.done.length} done`;
+    return `${name}: ${t.found} found, ${t.done.length + (t.more ?? 0)} done`;
   });
   return `${r.configured ? '' : 'draining; '}${parts.join('; ')}`;
 }

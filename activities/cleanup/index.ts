@@ -15,7 +15,7 @@ import { stuckNodes } from './nodes';
 import { lostRequests, requestLocks } from './requests';
 import { emptyNodes } from './empty-nodes';
 import { activityClient } from './workflows';
-import { noSightings, type CleanupAction, type CleanupActivities, type CleanupPassInput, type CleanupPassResult, type CleanupTaskName, type CleanupTaskReport } from './types';
+import { noSightings, REPORTED_ACTIONS, type CleanupAction, type CleanupActivities, type CleanupPassInput, type CleanupPassResult, type CleanupTaskName, type CleanupTaskReport } from './types';
 
 /** Nodepool's statsd name per deleted resource kind. */
 const LEAKED_COUNTER: Record<string, string> = { server: 'instances', image: 'images', port: 'ports', 'floating-ip': 'floatingips' };
@@ -63,7 +63,12 @@ export function createCleanupActivities(ctx: LauncherContext): CleanupActivities
         return;
       }
       try {
-        result.tasks[name] = await run();
+        const report = await run();
+        if (report.done.length > REPORTED_ACTIONS) {
+          report.more = report.done.length - REPORTED_ACTIONS;
+          report.done = report.done.slice(0, REPORTED_ACTIONS);
+        }
+        result.tasks[name] = report;
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         logger.warn({ provider, task: name, error }, `cleanup task ${name} failed; nothing deleted by it this pass`);

@@ -34,8 +34,13 @@ export interface CleanupTaskReport {
   skipped?: string;
   /** Seen as leaked/stuck this pass (first sightings included). */
   found: number;
+  /** The first actions (all are logged); `more` counts the rest, keeping the result small. */
   done: CleanupAction[];
+  more?: number;
 }
+
+/** Actions kept per task in a pass result (the workflow history holds every result). */
+export const REPORTED_ACTIONS = 50;
 
 export interface CleanupPassInput {
   provider: string;
