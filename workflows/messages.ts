@@ -5,6 +5,8 @@ import type { NodeEndState, NodeStateEvent } from '../activities/launcher/api';
 
 /** From a lock-holding activity to its workflow: the lock is held (again). */
 export const lockEventSignal = defineSignal<[{ token: string; state: 'acquired' }]>('lockEvent');
+/** Asked by a lock holder retried after a crash: does the workflow still want this lock? */
+export const lockWantedQuery = defineQuery<boolean, [string]>('lockWanted');
 
 // request workflow
 /** The request znode was deleted (Zuul withdrew it). */

@@ -95,6 +95,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     if (target.provider) {
       await cloudActivities(target.provider).deleteServer({ provider: target.provider, serverId: target.serverId, serverName: `np${nodeId}` });
     }
+    lock.markReleasing();
     await zkActivities.removeNode({ nodeId });
     await lock.settle();
     setPhase('deleted', 'deleted');
@@ -188,6 +189,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     // declined/withdrawn (it asks us to let go).
     setPhase('ready, held for request');
     await condition(() => release !== null || lock.gone || deleteReason !== null);
+    lock.markReleasing();
     if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId });
     if (!lock.gone) await lock.release();
   }

@@ -97,6 +97,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     }
     if (plan.kind === 'decline') {
       setPhase(`declining: ${plan.reason}`);
+      lock.markReleasing();
       const r = await zkActivities.declineRequest({ requestId, pools: plan.pools, reason: plan.reason, nodes: [], requestLock: lock.ref });
       await lock.settle();
       setPhase(`declined (${r})`, r === 'failed' ? 'failed' : 'requested');
@@ -159,6 +160,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         // Zuul gave up (or our lock is gone): nodes stay READY for others; launches go on.
         setPhase('withdrawn');
         await setPaused(false);
+        requestLock.markReleasing();
+        for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
         await zkActivities.abandonRequest({ requestId, nodes: held().filter((h) => slots.find((s) => s.nodeId === h.nodeId)?.kind === 'reused'), requestLock: requestLock.ref });
         for (const s of slots) if (s.nodeId && s.kind !== 'reused') await signalNode(s.nodeId, true);
         for (const s of slots) if (s.kind === 'reused') await s.lock?.settle();
@@ -264,6 +267,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       await setPaused(false);
       const nodeIds = slots.map((s) => s.nodeId as string);
       const nodeLocks = slots.map((s) => (s.kind === 'reused' ? (s.lock as HeldLock).ref : lockRef(s)));
+      requestLock.markReleasing();
+      for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
       const r = await zkActivities.fulfilRequest({ requestId, nodeIds, nodeLocks, requestLock: requestLock.ref });
       // our contenders are deleted: tell the node workflows, let the holders finish
       for (const s of slots) if (s.kind === 'ready') await signalNode(s.nodeId as string, r === 'gone');
@@ -277,6 +282,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       setPhase(`declining: ${reason}`);
       await setPaused(false);
       const reused = held().filter((h) => slots.find((s) => s.nodeId === h.nodeId)?.kind === 'reused');
+      requestLock.markReleasing();
+      for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
       const r = await zkActivities.declineRequest({ requestId, pools: [pool], reason, nodes: reused, requestLock: requestLock.ref });
       // launched nodes go free (READY ones can be reused; failed ones delete themselves)
       for (const s of slots) if (s.nodeId && s.kind !== 'reused') await signalNode(s.nodeId, true);

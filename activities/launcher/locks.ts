@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isNoNode } from '../../lib/zk/errors';
 import { sortContenders, ZkLock } from '../../lib/zk/lock';
 import { type ZkSession } from '../../lib/zk/session';
-import { lockEventSignal } from '../../workflows/messages';
+import { lockEventSignal, lockWantedQuery } from '../../workflows/messages';
 import type { HoldLockInput, HoldLockResult, ReleaseLockInput } from './api';
 import { log } from '../../lib/log';
 
@@ -51,8 +51,16 @@ export function createLockActivities(session: () => ZkSession) {
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
       const lock = new ZkLock(zk, input.lockPath, input.token);
       try {
-        // An earlier attempt's contender (its process died or stalled) is ours: clear it.
-        if (retry) await deleteContenders(zk, input);
+        if (retry) {
+          // An earlier attempt's contender (its process died or stalled) is ours: clear it; then
+          // take the lock back only if the workflow still wants it (it may have been let go of).
+          await deleteContenders(zk, input);
+          const wanted = await ctx.client.workflow
+            .getHandle(input.workflowId)
+            .query(lockWantedQuery, input.token)
+            .catch(() => false);
+          if (!wanted) return { kind: 'released' };
+        }
         const acquired = await lock.acquire({ blocking: retry ? false : input.blocking, timeoutMs: input.timeoutMs });
         if (!acquired) return { kind: retry ? 'lost' : 'unavailable' };
         await ctx.client.workflow.getHandle(input.workflowId).signal(lockEventSignal, { token: input.token, state: 'acquired' });

@@ -4,7 +4,7 @@
 // short activity that deletes our contender (found by the token written as its data).
 import { CancellationScope, condition, isCancellation, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { HoldLockResult, ReleaseLockInput } from '../../activities/launcher/api';
-import { lockEventSignal } from '../messages';
+import { lockEventSignal, lockWantedQuery } from '../messages';
 import { lockActivities, zkActivities } from './activities';
 
 type LockState = 'idle' | 'acquiring' | 'held' | 'unavailable' | 'released' | 'lost';
@@ -19,10 +19,17 @@ function installHandler(): void {
     const lock = locks.get(token);
     if (lock && state === 'acquired' && lock.state === 'acquiring') lock.state = 'held';
   });
+  // A holder retried after its worker died must not take back a lock we are letting go of.
+  setHandler(lockWantedQuery, (token) => {
+    const lock = locks.get(token);
+    return !!lock && !lock.releasing && (lock.state === 'acquiring' || lock.state === 'held');
+  });
 }
 
 export class HeldLock {
   state: LockState = 'idle';
+  /** Set before an activity deletes our contender (release, fulfilment, decline). */
+  releasing = false;
   readonly token = uuid4().replace(/-/g, '');
   private scope?: CancellationScope;
   private holder?: Promise<void>;
@@ -74,9 +81,15 @@ export class HeldLock {
     return this.state === 'released' || this.state === 'lost';
   }
 
+  /** Marks the lock as being let go of, before an activity deletes its contender. */
+  markReleasing(): void {
+    this.releasing = true;
+  }
+
   /** Deletes our contender and waits for the holder to finish. Harmless if not held. */
   async release(): Promise<void> {
     if (this.state === 'idle' || this.state === 'unavailable') return;
+    this.releasing = true;
     if (!this.gone) await zkActivities.releaseLock(this.ref);
     await this.settle();
   }
