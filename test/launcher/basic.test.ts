@@ -71,3 +71,17 @@ test('a one-node request is fulfilled with a READY node that Zuul can use and re
     if (process.env.KEEP_LOG) copyFileSync(s.launcherLog, process.env.KEEP_LOG);
   }
 });
+
+test('every request and node workflow history replays against the current workflow code', async () => {
+  const s = stack();
+  const { Worker, bundleWorkflowCode } = await import('@temporalio/worker');
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  let replayed = 0;
+  for await (const wf of s.client.workflow.list({ query: 'WorkflowType = "requestWorkflow" OR WorkflowType = "nodeWorkflow"' })) {
+    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    // throws DeterminismViolationError if the code no longer matches what the history recorded
+    await Worker.runReplayHistory({ workflowBundle }, history, wf.workflowId);
+    replayed++;
+  }
+  assert.ok(replayed >= 2, `replayed ${replayed} histories`);
+});
