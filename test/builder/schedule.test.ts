@@ -147,6 +147,9 @@ void test('rebuild-age, rebuild signal, pause and continue-as-new on the time-sk
       assert.ok(t2 - t1 >= DAY * 1000, `second build ${(t2 - t1) / 3600_000} h after the first`);
       assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new after a build');
 
+      // signal only once the build above has finished: a rebuild asked for during a build is
+      // the same request (the CLI and the flag watcher both send it) and is not repeated
+      for (let i = 0; i < 900 && (await handle.query(diskimageStatusQuery)).phase !== 'idle'; i++) await new Promise((r) => setTimeout(r, 100));
       await handle.signal(rebuildSignal, { reason: 'test' });
       await until('manual rebuild', () => f2.builds.filter((b) => b.state === 'ready').length >= 2 && f2.ready()[0]!.stateTime > t2);
       await handle.signal(wakeSignal, { reason: 'retention now' });
