@@ -13,6 +13,7 @@ import { writeCloudsYaml } from '../../simulator/clouds-yaml';
 import { ZkSession } from '../../lib/zk/session';
 import { spawnServer, stopProcess, killProcess } from '../../tools/servers/process';
 import { venvPython, repoRoot } from '../../tools/servers/paths';
+import { eventually as pollUntil } from './eventually';
 import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/servers/temporal';
 
@@ -164,20 +165,9 @@ export function useStack(initialConfig: (cloud: string) => Record<string, unknow
   };
 }
 
-/** Polls `check` until it returns a truthy value (or throws after timeoutMs). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** End-to-end waits: a minute by default, polling every 200 ms (checks may spawn the Zuul stand-in). */
+export function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  return pollUntil(what, check, timeoutMs, 200);
 }
 
 /** Runs `fn`; on failure adds the launcher's log tail and what its workflows say to the report. */
