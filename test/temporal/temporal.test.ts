@@ -21,20 +21,26 @@ before(async () => {
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('WARN') });
 });
 
-async function connect(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: temporal().address });
-  return { client: new Client({ connection, namespace: temporal().namespace }), close: () => connection.close() };
-}
-
-test('a workflow and its activity run on the real dev server, and replay from their history', async () => {
+/** Runs the smoke workflow on a fresh worker, then hands its client, id and result to `check`. */
+async function withSmokeRun(arg: string, check: (client: Client, workflowId: string, result: string) => Promise<void>): Promise<void> {
   const { NativeConnection } = await import('@temporalio/worker');
   const nativeConnection = await NativeConnection.connect({ address: temporal().address });
-  const { client, close } = await connect();
+  const connection = await Connection.connect({ address: temporal().address });
+  const client = new Client({ connection, namespace: temporal().namespace });
   const taskQueue = `smoke-${randomUUID()}`;
   const workflowId = `smoke/${randomUUID()}`;
   try {
     const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const result = await worker.runUntil(client.workflow.execute(smoke, { taskQueue, workflowId, args: ['zuul'] }));
+    const result = await worker.runUntil(client.workflow.execute(smoke, { taskQueue, workflowId, args: [arg] }));
+    await check(client, workflowId, result);
+  } finally {
+    await connection.close();
+    await nativeConnection.close();
+  }
+}
+
+test('a workflow and its activity run on the real dev server, and replay from their history', async () => {
+  await withSmokeRun('zuul', async (client, workflowId, result) => {
     assert.equal(result, 'hello zuul');
 
     // Search attributes are what the Web UI filters on: visibility is eventually consistent.
@@ -53,21 +59,11 @@ test('a workflow and its activity run on the real dev server, and replay from th
     const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
     const json = JSON.parse(historyToJSON(history));
     await Worker.runReplayHistory({ workflowBundle: bundle }, json, workflowId);
-  } finally {
-    await close();
-    await nativeConnection.close();
-  }
+  });
 });
 
 test('replay detects a non-deterministic change', async () => {
-  const { NativeConnection } = await import('@temporalio/worker');
-  const nativeConnection = await NativeConnection.connect({ address: temporal().address });
-  const { client, close } = await connect();
-  const taskQueue = `smoke-${randomUUID()}`;
-  const workflowId = `smoke/${randomUUID()}`;
-  try {
-    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    await worker.runUntil(client.workflow.execute(smoke, { taskQueue, workflowId, args: ['x'] }));
+  await withSmokeRun('x', async (client, workflowId) => {
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     // Replaying the smoke history with a different workflow body (sleep instead of an activity)
     // must be rejected: this is what guards deploys against breaking running workflows.
@@ -79,10 +75,7 @@ test('replay detects a non-deterministic change', async () => {
       assert.equal(err.name, 'DeterminismViolationError');
       return true;
     });
-  } finally {
-    await close();
-    await nativeConnection.close();
-  }
+  });
 });
 
 test('the time-skipping server sleeps 24 h of workflow time without waiting for it', async () => {
