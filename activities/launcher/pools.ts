@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { type NodepoolConfig, type OpenStackPool, type OpenStackProvider } from '../../lib/config';
 import { type PoolComponent, type LauncherComponent, type LauncherRegistration } from '../../lib/model';
-import { decodeComponent, decodeLauncher, encodeComponent, encodeLauncher } from '../../lib/zk/codec-component';
+import { encodeComponent, encodeLauncher } from '../../lib/zk/codec-component';
+import { registeredLaunchers, registeredPools as registeredPoolComponents } from '../../lib/zk/operations/components';
 import { isNoNode, isNodeExists } from '../../lib/zk/errors';
-import { componentKindPath, componentPrefix, launcherPath, LAUNCHERS } from '../../lib/zk/paths';
+import { componentPrefix, launcherPath } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
 import type { PoolRef } from './api';
@@ -194,40 +195,11 @@ export class PoolRegistry {
 /** Every pool any launcher registered: NP24 components, plus NP19 launchers for a mixed fleet. */
 export async function registeredPools(zk: ZkSession): Promise<RegisteredPool[]> {
   const out = new Map<string, RegisteredPool>();
-  const kindPath = componentKindPath('pool');
-  let children: string[] = [];
-  try {
-    children = await zk.getChildren(kindPath);
-  } catch (e) {
-    if (!isNoNode(e)) throw e;
+  for (const c of await registeredPoolComponents(zk)) {
+    out.set(c.id, { id: c.id, provider: c.provider_name, supportedLabels: c.supported_labels, priority: c.priority, paused: c.paused });
   }
-  for (const c of children) {
-    const got = await zk.getIfExists(`${kindPath}/${c}`);
-    if (!got) continue;
-    try {
-      const comp = decodeComponent(`${kindPath}/${c}`, got.data);
-      if (comp.kind !== 'pool') continue;
-      out.set(comp.id, { id: comp.id, provider: comp.provider_name, supportedLabels: comp.supported_labels, priority: comp.priority, paused: comp.paused });
-    } catch {
-      // a malformed registration must not stop request handling
-    }
-  }
-  let legacy: string[] = [];
-  try {
-    legacy = await zk.getChildren(LAUNCHERS);
-  } catch (e) {
-    if (!isNoNode(e)) throw e;
-  }
-  for (const id of legacy) {
-    if (out.has(id)) continue;
-    const got = await zk.getIfExists(launcherPath(id));
-    if (!got) continue;
-    try {
-      const l = decodeLauncher(id, got.data);
-      out.set(l.id, { id: l.id, provider: l.provider_name, supportedLabels: l.supported_labels, priority: 100, paused: false });
-    } catch {
-      // ignore malformed
-    }
+  for (const l of await registeredLaunchers(zk)) {
+    if (!out.has(l.id)) out.set(l.id, { id: l.id, provider: l.provider_name, supportedLabels: l.supported_labels, priority: 100, paused: false });
   }
   return [...out.values()];
 }

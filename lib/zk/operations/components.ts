@@ -124,7 +124,13 @@ export async function registeredLaunchers(s: ZkSession): Promise<LauncherRegistr
   const out: LauncherRegistration[] = [];
   for (const id of await children(s, LAUNCHERS)) {
     const got = await s.getIfExists(launcherPath(id));
-    if (got && got.data.length) out.push(decodeLauncher(id, got.data));
+    if (!got || got.data.length === 0) continue;
+    try {
+      out.push(decodeLauncher(id, got.data));
+    } catch (e) {
+      // one malformed registration must not stop request handling
+      log('zk').warn({ err: e, id }, 'unreadable launcher registration');
+    }
   }
   return out;
 }
