@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   try {
     await stack.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
     await stack.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
-    await stack.startLauncher();
+    // STORM_CPU_PROF=<dir>: V8 CPU profiles of the launcher (main thread and workflow threads)
+    await stack.startLauncher({}, process.env.STORM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STORM_CPU_PROF}`] : []);
     const zk = stack.zk;
     const submit = async (): Promise<string> => {
       const req = newRequest({ node_types: ['storm'], requestor: 'bench', created_time: Date.now() / 1000, event_id: null, tenant_name: null });

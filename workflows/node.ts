@@ -15,7 +15,7 @@ import type { NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/lau
 import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
 import { HeldLock } from './lib/held-lock';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
-import { failureKind, failureMessage, failureStatsKey } from './lib/failures';
+import { failureKind, failureMessage, failureServerId, failureStatsKey } from './lib/failures';
 import {
   deleteNodeSignal,
   nodeLaunchedSignal,
@@ -111,11 +111,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       setPhase(`launch attempt ${attempt}/${plan.launchRetries}`, 'building');
       try {
         const create = await zkActivities.prepareAttempt({ nodeId, attempt });
-        const { serverId } = await cloud.createServer(create);
-        status.serverId = serverId;
-        await zkActivities.recordServer({ nodeId, serverId });
-        const server = await cloud.waitForServer({ provider: plan.provider, serverId, timeoutMs: plan.launchTimeoutMs });
-        await zkActivities.recordServerDetails({ nodeId, server });
+        const server = await cloud.launchServer({ ...create, timeoutMs: plan.launchTimeoutMs });
+        status.serverId = server.id;
         let hostKeys: string[] = [];
         if (plan.hostKeyChecking) {
           setPhase('scanning host keys');
@@ -129,11 +126,11 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
           });
         }
         if (!lock.held) throw new Error('node lock lost during launch');
-        await zkActivities.markReady({ nodeId, hostKeys });
-        await zkActivities.reportLaunch({ nodeId, result: 'ready', durationMs: Date.now() - started, requestor: null });
+        await zkActivities.markReady({ nodeId, hostKeys, durationMs: Date.now() - started });
         setPhase('ready', 'ready');
         return 'ready';
       } catch (err) {
+        status.serverId ??= failureServerId(err);
         const kind = failureKind(err);
         log.warn(`Launch attempt ${attempt}/${plan.launchRetries} failed for node ${nodeId}`, { error: failureMessage(err), kind });
         await zkActivities.reportLaunch({ nodeId, result: failureStatsKey(err), durationMs: Date.now() - started, requestor: null });

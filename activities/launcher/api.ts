@@ -22,6 +22,11 @@ export interface HoldLockInput {
   timeoutMs?: number;
   /** The workflow to tell once the lock is held ('lockEvent' signal). */
   workflowId: string;
+  /**
+   * The workflow already holds the lock (tryLock made our contender): hold that contender
+   * instead of acquiring, and send no signal.
+   */
+  adopt?: boolean;
 }
 
 export type HoldLockResult =

@@ -6,10 +6,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '../../lib/log';
 import { CloudError } from '../cloud/errors';
-import type { CloudServer, CreateServerRequest } from '../cloud/provider';
+import type { CloudServer, CreateServerRequest, Provider as CloudProvider } from '../cloud/provider';
+import { type Node } from '../../lib/model';
+import { updateNode } from './store';
 import { openstackProvider, type LauncherContext } from './context';
 import type { ServerInfo } from './api';
-import type { CreateServerInput } from './types';
+import type { CreateServerInput, LaunchServerInput } from './types';
 
 const DELETE_TIMEOUT_MS = 600_000;
 
@@ -46,8 +48,53 @@ export function serverInfo(s: CloudServer): ServerInfo {
   };
 }
 
+/** A failure naming the server it concerns (the workflow deletes that server before retrying). */
+function withServer(f: ApplicationFailure, serverId: string): ApplicationFailure {
+  return ApplicationFailure.create({ message: f.message, type: f.type ?? undefined, nonRetryable: f.nonRetryable ?? false, details: [{ serverId }] });
+}
+
 export function createCloudActivities(ctx: LauncherContext) {
   const logger = log('cloud');
+
+  /** Writes launch details on the node; a node deleted meanwhile ends the attempt. */
+  async function recordOnNode(nodeId: string, serverId: string, change: (n: Node) => void): Promise<void> {
+    const n = await updateNode(ctx.zk(), nodeId, (node) => {
+      change(node);
+    });
+    if (!n) throw ApplicationFailure.nonRetryable(`node ${nodeId} is gone (server ${serverId})`, 'NodeGone');
+  }
+
+  async function waitActive(actx: Context, provider: CloudProvider, providerName: string, serverId: string, timeoutMs: number): Promise<ServerInfo> {
+    const deadline = Date.now() + timeoutMs;
+    let pause = 100;
+    for (;;) {
+      actx.heartbeat();
+      let server: CloudServer | null | undefined;
+      try {
+        server = await provider.getServer(serverId);
+      } catch (err) {
+        const f = asFailure(err, ctx, providerName);
+        if (f instanceof ApplicationFailure && f.nonRetryable) throw f;
+        server = undefined; // a transient API error: look again
+      }
+      if (server === null) throw ApplicationFailure.nonRetryable(`server ${serverId} disappeared while booting`, 'ServerError');
+      if (server?.status === 'ACTIVE') return serverInfo(server);
+      if (server?.status === 'ERROR') {
+        const fault = server.fault?.message ?? 'unknown fault';
+        // Nodepool turns a fault that mentions quota into a quota abort
+        if (/quota/i.test(fault)) {
+          ctx.quota.invalidate(providerName);
+          throw ApplicationFailure.nonRetryable(`server ${serverId} failed: ${fault}`, 'Quota');
+        }
+        throw ApplicationFailure.nonRetryable(`server ${serverId} went into ERROR: ${fault}`, 'ServerError');
+      }
+      if (Date.now() >= deadline) {
+        throw ApplicationFailure.nonRetryable(`Timeout waiting for server ${serverId} to become ACTIVE (launch-timeout ${timeoutMs / 1000}s)`, 'Timeout');
+      }
+      await actx.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+      pause = Math.min(pause * 2, 2000);
+    }
+  }
 
   function createRequest(input: CreateServerInput): CreateServerRequest {
     const provider = openstackProvider(ctx.config(), input.provider);
@@ -80,57 +127,49 @@ export function createCloudActivities(ctx: LauncherContext) {
   }
 
   return {
-    async createServer(input: CreateServerInput): Promise<{ serverId: string }> {
-      const provider = ctx.provider(input.provider);
-      // heartbeats let Temporal notice a dead worker in seconds, not at startToClose
-      const beat = setInterval(() => Context.current().heartbeat(), 5000);
-      try {
-        // A retry after a timeout may find the server the first try made: use it.
-        const existing = (await provider.listNodepoolServers()).find(
-          (s) => s.metadata.nodepool_node_id === input.nodeId && s.status !== 'DELETED' && s.taskState !== 'deleting',
-        );
-        if (existing) return { serverId: existing.id };
-        const server = await provider.createServer(createRequest(input));
-        logger.info({ nodeId: input.nodeId, serverId: server.id, provider: input.provider }, 'server created');
-        return { serverId: server.id };
-      } catch (err) {
-        throw asFailure(err, ctx, input.provider);
-      } finally {
-        clearInterval(beat);
-      }
-    },
-
-    async waitForServer(input: { provider: string; serverId: string; timeoutMs: number }): Promise<ServerInfo> {
+    /**
+     * One launch attempt's cloud part: create the server (or find the one an earlier try of this
+     * activity made), record its id on the node, wait for ACTIVE within launch-timeout, record
+     * its addresses. A failure after the create names the server (details[0].serverId), so the
+     * workflow deletes exactly it before the next attempt.
+     */
+    async launchServer(input: LaunchServerInput): Promise<ServerInfo> {
       const actx = Context.current();
       const provider = ctx.provider(input.provider);
-      const deadline = Date.now() + input.timeoutMs;
-      let pause = 100;
-      for (;;) {
-        actx.heartbeat();
-        let server: CloudServer | null | undefined;
-        try {
-          server = await provider.getServer(input.serverId);
-        } catch (err) {
-          const f = asFailure(err, ctx, input.provider);
-          if (f instanceof ApplicationFailure && f.nonRetryable) throw f;
-          server = undefined; // a transient API error: look again
-        }
-        if (server === null) throw ApplicationFailure.nonRetryable(`server ${input.serverId} disappeared while booting`, 'ServerError');
-        if (server?.status === 'ACTIVE') return serverInfo(server);
-        if (server?.status === 'ERROR') {
-          const fault = server.fault?.message ?? 'unknown fault';
-          // Nodepool turns a fault that mentions quota into a quota abort
-          if (/quota/i.test(fault)) {
-            ctx.quota.invalidate(input.provider);
-            throw ApplicationFailure.nonRetryable(`server ${input.serverId} failed: ${fault}`, 'Quota');
-          }
-          throw ApplicationFailure.nonRetryable(`server ${input.serverId} went into ERROR: ${fault}`, 'ServerError');
-        }
-        if (Date.now() >= deadline) {
-          throw ApplicationFailure.nonRetryable(`Timeout waiting for server ${input.serverId} to become ACTIVE (launch-timeout ${input.timeoutMs / 1000}s)`, 'Timeout');
-        }
-        await actx.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-        pause = Math.min(pause * 2, 2000);
+      // heartbeats let Temporal notice a dead worker in seconds, not at startToClose
+      const beat = setInterval(() => actx.heartbeat(), 5000);
+      let serverId: string | null = null;
+      try {
+        // Only a retry can find a server of ours; a first try does not list the whole cloud.
+        const existing =
+          actx.info.attempt > 1
+            ? (await provider.listNodepoolServers()).find(
+                (s) => s.metadata.nodepool_node_id === input.nodeId && s.status !== 'DELETED' && s.taskState !== 'deleting',
+              )
+            : undefined;
+        serverId = existing?.id ?? (await provider.createServer(createRequest(input))).id;
+        if (!existing) logger.info({ nodeId: input.nodeId, serverId, provider: input.provider }, 'server created');
+        await recordOnNode(input.nodeId, serverId, (n) => {
+          n.external_id = serverId;
+        });
+        const server = await waitActive(actx, provider, input.provider, serverId, input.timeoutMs);
+        await recordOnNode(input.nodeId, serverId, (n) => {
+          n.external_id = server.id;
+          n.interface_ip = server.interfaceIp;
+          n.public_ipv4 = server.publicIpv4;
+          n.public_ipv6 = server.publicIpv6;
+          // Nodepool falls back to the public address
+          n.private_ipv4 = server.privateIpv4 ?? server.publicIpv4;
+          n.host_id = server.hostId;
+          if (server.az) n.az = server.az;
+        });
+        return server;
+      } catch (err) {
+        const f = asFailure(err, ctx, input.provider);
+        if (serverId && f instanceof ApplicationFailure) throw withServer(f, serverId);
+        throw f;
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -3,6 +3,8 @@
 // stays running while the lock is ours; if its process dies, Temporal retries it after the
 // heartbeat timeout and the retry takes the lock back. Our contender carries the workflow's
 // token as its data, so a release (or fulfilment) can delete it from any process.
+// The fast path: tryLock (a local activity) takes a free lock at once and the workflow goes on;
+// holdLock then adopts that contender ("adopt" mode) without a signal round trip.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { isNoNode } from '../../lib/zk/errors';
@@ -43,6 +45,13 @@ export async function deleteContenders(session: ZkSession, lock: ReleaseLockInpu
 }
 
 export function createLockActivities(session: () => ZkSession) {
+  /** Asks the workflow whether it still wants the lock (false when it is gone or letting go). */
+  const wanted = (ctx: Context, input: HoldLockInput): Promise<boolean> =>
+    ctx.client.workflow
+      .getHandle(input.workflowId)
+      .query(lockWantedQuery, input.token)
+      .catch(() => false);
+
   return {
     async holdLock(input: HoldLockInput): Promise<HoldLockResult> {
       const ctx = Context.current();
@@ -51,29 +60,95 @@ export function createLockActivities(session: () => ZkSession) {
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
       const lock = new ZkLock(zk, input.lockPath, input.token);
       try {
+        if (input.adopt && !retry) {
+          const mine = await contendersWithToken(zk, input.lockPath, input.token);
+          const first = mine[0];
+          if (first) {
+            // contenders only ever queue behind existing ones: ours still holds the lock
+            if (first.owner === zk.sessionId) {
+              lock.adopt(first.name);
+              return await hold(zk, lock, ctx);
+            }
+            return await holdForeign(zk, lock, `${input.lockPath}/${first.name}`, ctx, () => wanted(ctx, input));
+          }
+          // released before we started (fulfilled already), or lost with its session
+          if (!(await wanted(ctx, input))) return { kind: 'released' };
+          return (await lock.acquire({ blocking: false })) ? await hold(zk, lock, ctx) : { kind: 'lost' };
+        }
         if (retry) {
           // An earlier attempt's contender (its process died or stalled) is ours: clear it; then
           // take the lock back only if the workflow still wants it (it may have been let go of).
           await deleteContenders(zk, input);
-          const wanted = await ctx.client.workflow
-            .getHandle(input.workflowId)
-            .query(lockWantedQuery, input.token)
-            .catch(() => false);
-          if (!wanted) return { kind: 'released' };
+          if (!(await wanted(ctx, input))) return { kind: 'released' };
         }
         const acquired = await lock.acquire({ blocking: retry ? false : input.blocking, timeoutMs: input.timeoutMs });
         if (!acquired) return { kind: retry ? 'lost' : 'unavailable' };
-        await ctx.client.workflow.getHandle(input.workflowId).signal(lockEventSignal, { token: input.token, state: 'acquired' });
+        if (!input.adopt) await ctx.client.workflow.getHandle(input.workflowId).signal(lockEventSignal, { token: input.token, state: 'acquired' });
         return await hold(zk, lock, ctx);
       } finally {
         clearInterval(beat);
       }
     },
 
+    async tryLock(input: ReleaseLockInput): Promise<boolean> {
+      const zk = session();
+      // A retried call may find the contender an earlier try made: the lowest one still holds.
+      const mine = await contendersWithToken(zk, input.lockPath, input.token);
+      if (mine.length) {
+        const order = sortContenders(await zk.getChildren(input.lockPath));
+        if (order[0] === mine[0]?.name) return true;
+        await deleteContenders(zk, input);
+      }
+      const lock = new ZkLock(zk, input.lockPath, input.token);
+      const got = await lock.acquire({ blocking: false });
+      // the contender stays with this session; the workflow's holder activity adopts it
+      if (got) lock.abandon();
+      return got;
+    },
+
     async releaseLock(input: ReleaseLockInput): Promise<void> {
       await deleteContenders(session(), input);
     },
   };
+}
+
+/**
+ * Holds a contender another process's session made (its worker ran tryLock; we got the holder
+ * activity). Its deletion is either a release (the workflow no longer wants the lock) or that
+ * session's end (it still does: take the lock in our own session and hold it from here).
+ */
+function holdForeign(zk: ZkSession, lock: ZkLock, contender: string, ctx: Context, wanted: () => Promise<boolean>): Promise<HoldLockResult> {
+  return new Promise<HoldLockResult>((resolve, reject) => {
+    let done = false;
+    const onGone = () => {
+      if (done) return;
+      done = true;
+      wanted()
+        .then(async (w) => {
+          if (!w) return resolve({ kind: 'released' });
+          if (!(await lock.acquire({ blocking: false }))) return resolve({ kind: 'lost' });
+          resolve(await hold(zk, lock, ctx));
+        })
+        .catch(reject);
+    };
+    const watch = () => {
+      zk.exists(contender, (ev) => (ev.type === 'deleted' ? onGone() : done ? undefined : watch()))
+        .then((stat) => (stat ? undefined : onGone()))
+        .catch((err: unknown) => {
+          done = true;
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    };
+    watch();
+    ctx.cancelled.catch(() => {
+      if (done) return;
+      done = true;
+      zk.delete(contender).then(
+        () => resolve({ kind: 'released' }),
+        () => resolve({ kind: 'released' }),
+      );
+    });
+  });
 }
 
 /** Resolves 'released' once our contender is deleted on purpose; throws (retry) if the session dies. */

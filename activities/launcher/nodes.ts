@@ -9,7 +9,7 @@ import { normalise } from '../../lib/metrics/statsd';
 import { readNode, updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { openstackProvider, type LauncherContext } from './context';
-import type { LaunchPlan, NodeStateEvent, ServerInfo } from './api';
+import type { LaunchPlan, NodeStateEvent } from './api';
 import type { CreateServerInput } from './types';
 
 function configError(message: string): ApplicationFailure {
@@ -27,6 +27,21 @@ export function createNodeActivities(ctx: LauncherContext) {
     const label = pool.labels[labelName];
     if (!label) throw configError(`node ${n.id}: label ${labelName} is not in pool ${provider.name}-${pool.name}`);
     return { provider, pool, label };
+  }
+
+  /** nodepool.launch.<result> and its provider/az/requestor variants, timer and counter. */
+  function launchStats(n: Node | null, result: string, durationMs: number, requestorOverride: string | null): void {
+    const names = [`nodepool.launch.${result}`];
+    if (n?.provider) {
+      names.push(`nodepool.launch.provider.${n.provider}.${result}`);
+      if (n.az) names.push(`nodepool.launch.provider.${n.provider}.${n.az}.${result}`);
+    }
+    const requestor = requestorOverride ?? n?.requestor;
+    if (requestor) names.push(`nodepool.launch.requestor.${normalise(requestor)}.${result}`);
+    for (const name of names) {
+      ctx.stats.timing(name, durationMs);
+      ctx.stats.increment(name);
+    }
   }
 
   return {
@@ -110,30 +125,13 @@ export function createNodeActivities(ctx: LauncherContext) {
       };
     },
 
-    async recordServer({ nodeId, serverId }: { nodeId: string; serverId: string }): Promise<void> {
-      await updateNode(ctx.zk(), nodeId, (n) => {
-        n.external_id = serverId;
-      });
-    },
-
-    async recordServerDetails({ nodeId, server }: { nodeId: string; server: ServerInfo }): Promise<void> {
-      await updateNode(ctx.zk(), nodeId, (n) => {
-        n.external_id = server.id;
-        n.interface_ip = server.interfaceIp;
-        n.public_ipv4 = server.publicIpv4;
-        n.public_ipv6 = server.publicIpv6;
-        // Nodepool falls back to the public address
-        n.private_ipv4 = server.privateIpv4 ?? server.publicIpv4;
-        n.host_id = server.hostId;
-        if (server.az) n.az = server.az;
-      });
-    },
-
-    async markReady({ nodeId, hostKeys }: { nodeId: string; hostKeys: string[] }): Promise<boolean> {
+    /** READY with its host keys, and the launch's `ready` timers and counters. */
+    async markReady({ nodeId, hostKeys, durationMs }: { nodeId: string; hostKeys: string[]; durationMs: number }): Promise<boolean> {
       const n = await updateNode(ctx.zk(), nodeId, (node) => {
         node.host_keys = hostKeys;
         setNodeState(node, 'ready');
       });
+      if (n) launchStats(n, 'ready', durationMs, null);
       return n !== null;
     },
 
@@ -175,18 +173,8 @@ export function createNodeActivities(ctx: LauncherContext) {
     },
 
     async reportLaunch(input: { nodeId: string; result: string; durationMs: number; requestor: string | null }): Promise<void> {
-      const n = (await readNode(ctx.zk(), input.nodeId))?.value;
-      const names = [`nodepool.launch.${input.result}`];
-      if (n?.provider) {
-        names.push(`nodepool.launch.provider.${n.provider}.${input.result}`);
-        if (n.az) names.push(`nodepool.launch.provider.${n.provider}.${n.az}.${input.result}`);
-      }
-      const requestor = input.requestor ?? n?.requestor;
-      if (requestor) names.push(`nodepool.launch.requestor.${normalise(requestor)}.${input.result}`);
-      for (const name of names) {
-        ctx.stats.timing(name, input.durationMs);
-        ctx.stats.increment(name);
-      }
+      const n = (await readNode(ctx.zk(), input.nodeId))?.value ?? null;
+      launchStats(n, input.result, input.durationMs, input.requestor);
     },
   };
 }

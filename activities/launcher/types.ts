@@ -40,6 +40,8 @@ export interface CreateServerInput {
 }
 
 export interface LauncherActivities {
+  /** Non-blocking acquire in this worker's session; the contender (token as data) stays. */
+  tryLock(input: ReleaseLockInput): Promise<boolean>;
   releaseLock(input: ReleaseLockInput): Promise<void>;
 
   // requests
@@ -60,10 +62,9 @@ export interface LauncherActivities {
   startLaunch(input: { nodeId: string }): Promise<LaunchPlan | null>;
   /** Resolves image and node fields for one attempt and stores them on the node. */
   prepareAttempt(input: { nodeId: string; attempt: number }): Promise<CreateServerInput>;
-  recordServer(input: { nodeId: string; serverId: string }): Promise<void>;
-  recordServerDetails(input: { nodeId: string; server: ServerInfo }): Promise<void>;
   keyscan(input: { nodeId: string; host: string; port: number; timeoutMs: number; connectionType: string }): Promise<string[]>;
-  markReady(input: { nodeId: string; hostKeys: string[] }): Promise<boolean>;
+  /** READY with its host keys; also sends the launch's `ready` stats. */
+  markReady(input: { nodeId: string; hostKeys: string[]; durationMs: number }): Promise<boolean>;
   setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
   deallocateNode(input: { nodeId: string }): Promise<void>;
   /**
@@ -81,9 +82,14 @@ export interface LauncherActivities {
   minReadyPass(): Promise<{ submitted: number; deleted: number }>;
 }
 
+export interface LaunchServerInput extends CreateServerInput {
+  /** launch-timeout: how long the server may take to become ACTIVE. */
+  timeoutMs: number;
+}
+
 export interface CloudActivities {
-  createServer(input: CreateServerInput): Promise<{ serverId: string }>;
-  waitForServer(input: { provider: string; serverId: string; timeoutMs: number }): Promise<ServerInfo>;
+  /** Create (or find), record the id on the node, wait for ACTIVE, record the addresses. */
+  launchServer(input: LaunchServerInput): Promise<ServerInfo>;
   /** Deletes and waits until the server is gone; a missing server is success. */
   deleteServer(input: { provider: string; serverId: string | null; serverName: string }): Promise<void>;
 }

@@ -177,6 +177,26 @@ export class ZkLock extends EventEmitter implements SessionBound {
     }
   }
 
+  /**
+   * Takes over a contender this session already holds the lock with (created by another ZkLock
+   * object, e.g. in a short call that acquired and returned): from now on this object reports
+   * the lock lost with the session and can release it.
+   */
+  adopt(node: string): void {
+    if (this.held) throw new Error(`lock ${this.path} already acquired by this object`);
+    this.node = node;
+    this.held = true;
+    this.lost = false;
+    this.session.track(this);
+  }
+
+  /** Forgets the lock without deleting the contender (someone else will release it). */
+  abandon(): void {
+    this.session.untrack(this);
+    this.node = null;
+    this.held = false;
+  }
+
   /** Deletes our contender. Releasing a lock we no longer hold is harmless. */
   async release(): Promise<void> {
     this.session.untrack(this);

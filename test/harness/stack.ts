@@ -27,7 +27,8 @@ export interface Stack {
   configPath: string;
   /** Writes nodepool.yaml (zookeeper-servers filled in) from a config object. */
   writeConfig(config: Record<string, unknown>): void;
-  startLauncher(extraEnv?: Record<string, string>): Promise<void>;
+  /** nodeArgs: extra Node.js flags for the launcher process (e.g. --cpu-prof for the bench). */
+  startLauncher(extraEnv?: Record<string, string>, nodeArgs?: string[]): Promise<void>;
   stopLauncher(): Promise<void>;
   killLauncher(): Promise<void>;
   launcherLog: string;
@@ -75,10 +76,10 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
       writeFileSync(tmp, stringify(full));
       renameSync(tmp, configPath);
     },
-    async startLauncher(extraEnv = {}) {
+    async startLauncher(extraEnv = {}, nodeArgs = []) {
       launcher = spawnServer(
         process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
+        [...nodeArgs, '--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
         launcherLog,
         {
           cwd: repoRoot,

@@ -2,7 +2,10 @@
 // not declined gets a request workflow (idempotent start), and a withdrawn request's workflow is
 // told. Nodes: state changes are signalled to node workflows (started in "adopt" mode for nodes
 // that have none, e.g. used nodes after a restart); the node list doubles as the node cache the
-// activities read. Child watches make new znodes show up at once; a 1 s poll catches the rest.
+// activities read. Child watches make new znodes show up at once and data watches make changed
+// ones re-read, so a pass reads only what is new or changed (a request storm must not make
+// every pass read every znode); a full re-read every FULL_RESYNC_MS and after a new ZooKeeper
+// session is the safety net.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeNode } from '../../lib/zk/codec-node';
 import { decodeRequest } from '../../lib/zk/codec-request';
@@ -20,6 +23,8 @@ import { nodeStateSignal, requestWithdrawnSignal, workflowIds } from '../../work
 import type { nodeWorkflow, requestWorkflow } from '../../workflows';
 
 const PARALLEL = 16;
+/** Every znode is read again this often, whatever the watches said. */
+const FULL_RESYNC_MS = 30_000;
 
 async function inBatches<T>(items: T[], fn: (t: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(fn));
@@ -33,7 +38,11 @@ export class LauncherWatchers {
   private again = false;
   private stopped = false;
   private readonly logger = log('watchers');
+  /** Paths with a child or data watch set (a watch is one-shot; one listener per path). */
   private readonly armed = new Set<string>();
+  /** Znodes whose data watch fired: read them on the next pass. */
+  private readonly dirty = new Set<string>();
+  private lastFull = 0;
   private watchSession?: ZkSession;
 
   constructor(
@@ -47,6 +56,11 @@ export class LauncherWatchers {
 
   start(): void {
     this.stopped = false;
+    this.zk().on('session', () => {
+      // watches of the old session are gone: read everything again and re-arm
+      this.lastFull = 0;
+      this.poke();
+    });
     void this.tick();
   }
 
@@ -75,8 +89,15 @@ export class LauncherWatchers {
     if (this.timer) clearTimeout(this.timer);
     this.running = true;
     try {
-      await this.pollNodes();
-      await this.pollRequests();
+      const zk = this.zk();
+      const full = Date.now() - this.lastFull >= FULL_RESYNC_MS || this.watchSession !== zk;
+      if (this.watchSession !== zk || full) {
+        this.watchSession = zk;
+        this.armed.clear();
+      }
+      if (full) this.lastFull = Date.now();
+      await this.pollNodes(full);
+      await this.pollRequests(full);
     } catch (err) {
       this.logger.warn({ err }, 'ZooKeeper poll failed; trying again');
     } finally {
@@ -91,38 +112,58 @@ export class LauncherWatchers {
     }
   }
 
-  /** Lists children; arms one child watch per path at a time (each armed watch is a listener). */
+  /** A one-shot watch for `path` unless one is set; when it fires, `then` runs and a pass follows. */
+  private watchOnce(path: string, then?: () => void): ((ev: unknown) => void) | undefined {
+    if (this.armed.has(path)) return undefined;
+    this.armed.add(path);
+    return () => {
+      this.armed.delete(path);
+      then?.();
+      this.poke();
+    };
+  }
+
+  /** Lists children, with a child watch. */
   private async children(path: string): Promise<string[]> {
     const zk = this.zk();
-    if (this.watchSession !== zk) {
-      this.watchSession = zk;
-      this.armed.clear();
-    }
-    const watch = this.armed.has(path)
-      ? undefined
-      : () => {
-          this.armed.delete(path);
-          this.poke();
-        };
     try {
-      const kids = await zk.getChildren(path, watch);
-      if (watch) this.armed.add(path);
-      return kids;
+      return await zk.getChildren(path, this.watchOnce(`children:${path}`));
     } catch (e) {
+      this.armed.delete(`children:${path}`);
       if (!isNoNode(e)) throw e;
       await zk.ensurePath(path);
       return [];
     }
   }
 
-  private async pollRequests(): Promise<void> {
-    const zk = this.zk();
+  /** Reads a znode, with a data watch that marks it for the next pass. */
+  private async read(path: string): Promise<{ data: Buffer; stat: { version: number } } | null> {
+    try {
+      const got = await this.zk().getIfExists(path, this.watchOnce(path, () => this.dirty.add(path)));
+      // no znode, no data watch (getIfExists sets none then)
+      if (!got) this.armed.delete(path);
+      return got;
+    } catch (e) {
+      this.armed.delete(path);
+      throw e;
+    }
+  }
+
+  /** The children to read this pass: all of them, or the new and the changed ones. */
+  private toRead(ids: string[], known: (id: string) => boolean, pathOf: (id: string) => string, full: boolean): string[] {
+    if (full) return ids;
+    return ids.filter((id) => !known(id) || this.dirty.has(pathOf(id)) || !this.armed.has(pathOf(id)));
+  }
+
+  private async pollRequests(full: boolean): Promise<void> {
     const ids = await this.children(REQUESTS);
     const ours = this.pools.ours();
     const toStart: string[] = [];
     const present = new Set(ids);
-    await inBatches(ids, async (id) => {
-      const got = await zk.getIfExists(requestPath(id));
+    const reading = this.toRead(ids, (id) => this.requestVersions.has(id), requestPath, full);
+    await inBatches(reading, async (id) => {
+      this.dirty.delete(requestPath(id));
+      const got = await this.read(requestPath(id));
       if (!got || got.data.length === 0) return;
       if (this.requestVersions.get(id) === got.stat.version) return;
       this.requestVersions.set(id, got.stat.version);
@@ -151,37 +192,57 @@ export class LauncherWatchers {
     const gone = [...this.requestVersions.keys()].filter((id) => !present.has(id));
     await inBatches(gone, async (requestId) => {
       this.requestVersions.delete(requestId);
+      this.dirty.delete(requestPath(requestId));
       await this.signal(workflowIds.request(requestId), async (h) => h.signal(requestWithdrawnSignal));
     });
   }
 
-  private async pollNodes(): Promise<void> {
-    const zk = this.zk();
+  private async pollNodes(full: boolean): Promise<void> {
     const ids = await this.children(NODES);
-    const next = new Map<string, Node>();
-    await inBatches(ids, async (id) => {
-      const got = await zk.getIfExists(nodePath(id));
-      if (!got || got.data.length === 0) return;
+    const present = new Set(ids);
+    const previous = new Map<string, Node>();
+    const reading = this.toRead(ids, (id) => this.nodeCache.has(id), nodePath, full);
+    await inBatches(reading, async (id) => {
+      this.dirty.delete(nodePath(id));
+      const got = await this.read(nodePath(id));
+      const before = this.nodeCache.get(id);
+      if (before) previous.set(id, before);
+      if (!got || got.data.length === 0) {
+        this.nodeCache.delete(id);
+        return;
+      }
       try {
-        next.set(id, decodeNode(id, got.data));
+        this.nodeCache.set(id, decodeNode(id, got.data));
       } catch {
         // malformed node znodes must not stop launches (Nodepool test_node_launch_with_broken_znodes)
+        this.nodeCache.delete(id);
       }
     });
-    const previous = this.nodeCache;
-    this.nodeCache = next;
-    this.gauges?.update([...next.values()], this.config());
+    const vanished: Node[] = [];
+    for (const [id, n] of this.nodeCache) {
+      if (present.has(id)) continue;
+      this.nodeCache.delete(id);
+      this.dirty.delete(nodePath(id));
+      vanished.push(n);
+    }
+    this.gauges?.update([...this.nodeCache.values()], this.config());
     const ourProviders = new Set(Object.values(this.config().providers).filter((p) => p.driver === 'openstack').map((p) => p.name));
-    const changed = [...next.values()].filter((n) => {
-      const before = previous.get(n.id);
-      return n.provider !== null && ourProviders.has(n.provider) && (!before || before.state !== n.state || before.allocated_to !== n.allocated_to);
-    });
+    const ours = (n: Node) => n.provider !== null && ourProviders.has(n.provider);
+    const changed = reading
+      .map((id) => this.nodeCache.get(id))
+      .filter((n): n is Node => {
+        if (!n || !ours(n)) return false;
+        const before = previous.get(n.id);
+        return !before || before.state !== n.state || before.allocated_to !== n.allocated_to;
+      });
     await inBatches(changed, (n) => this.tellNode(n));
-    const vanished = [...previous.values()].filter((n) => !next.has(n.id) && n.provider !== null && ourProviders.has(n.provider));
-    await inBatches(vanished, async (n) => {
-      const ev: NodeStateEvent = { exists: false, state: null, allocatedTo: null, stateTime: null };
-      await this.signal(workflowIds.node(n.id), async (h) => h.signal(nodeStateSignal, ev));
-    });
+    await inBatches(
+      [...vanished, ...[...previous.values()].filter((n) => !this.nodeCache.has(n.id))].filter(ours),
+      async (n) => {
+        const ev: NodeStateEvent = { exists: false, state: null, allocatedTo: null, stateTime: null };
+        await this.signal(workflowIds.node(n.id), async (h) => h.signal(nodeStateSignal, ev));
+      },
+    );
   }
 
   private async tellNode(n: Node): Promise<void> {

@@ -47,19 +47,13 @@ export function keyscanActivities(bootTimeoutMs: number) {
 /** Cloud calls that are safe to retry (lookups, idempotent create, delete until gone). */
 export function cloudActivities(provider: string, opts: { launchTimeoutMs?: number } = {}) {
   const taskQueue = providerQueue(provider);
-  const create = proxyActivities<CloudActivities>({
+  const launch = proxyActivities<CloudActivities>({
     taskQueue,
-    startToCloseTimeout: '5 minutes',
+    startToCloseTimeout: (opts.launchTimeoutMs ?? 3_600_000) + 5 * 60_000,
     heartbeatTimeout: '20 seconds',
-    // createServer first looks for a server it already made for this node, so retries are safe
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['Quota', 'Fatal'] },
-    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-  });
-  const wait = proxyActivities<CloudActivities>({
-    taskQueue,
-    startToCloseTimeout: (opts.launchTimeoutMs ?? 3_600_000) + 60_000,
-    heartbeatTimeout: '20 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: ['Quota', 'Fatal', 'Timeout', 'ServerError'] },
+    // a retry first looks for the server an earlier try made for this node, so retries are safe;
+    // a server that went ERROR or timed out is the workflow's to delete and retry
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['Quota', 'Fatal', 'Timeout', 'ServerError', 'NodeGone'] },
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   });
   const remove = proxyActivities<CloudActivities>({
@@ -70,5 +64,5 @@ export function cloudActivities(provider: string, opts: { launchTimeoutMs?: numb
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
   });
-  return { createServer: create.createServer, waitForServer: wait.waitForServer, deleteServer: remove.deleteServer };
+  return { launchServer: launch.launchServer, deleteServer: remove.deleteServer };
 }

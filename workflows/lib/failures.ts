@@ -34,3 +34,11 @@ export function failureMessage(err: unknown): string {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/** The server a failed launch attempt made, when the activity named it (details[0].serverId). */
+export function failureServerId(err: unknown): string | null {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return null;
+  const d: unknown = cause.details?.[0];
+  return d && typeof d === 'object' && typeof (d as { serverId?: unknown }).serverId === 'string' ? (d as { serverId: string }).serverId : null;
+}

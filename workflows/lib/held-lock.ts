@@ -1,6 +1,7 @@
 // A ZooKeeper lock held by a workflow. The lock is an ephemeral znode of some launcher's
 // ZooKeeper session, so a long-running activity holds it: it acquires, signals us, heartbeats,
-// and takes the lock back if its process dies and Temporal retries it elsewhere. Releasing is a
+// and takes the lock back if its process dies and Temporal retries it elsewhere. A free lock is
+// taken by a local activity first (no round trip) and the holder adopts it. Releasing is a
 // short activity that deletes our contender (found by the token written as its data).
 import { CancellationScope, condition, isCancellation, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { HoldLockResult, ReleaseLockInput } from '../../activities/launcher/api';
@@ -52,6 +53,23 @@ export class HeldLock {
     installHandler();
     locks.set(this.token, this);
     this.state = 'acquiring';
+    // Fast path: a free lock is taken by a local activity, and the holder adopts its contender.
+    if (await zkActivities.tryLock(this.ref)) {
+      this.state = 'held';
+      this.startHolder(true);
+      return true;
+    }
+    if (!this.opts.blocking) {
+      this.state = 'unavailable';
+      locks.delete(this.token);
+      return false;
+    }
+    this.startHolder(false);
+    await condition(() => this.state !== 'acquiring');
+    return (this.state as LockState) === 'held';
+  }
+
+  private startHolder(adopt: boolean): void {
     this.scope = new CancellationScope();
     const run = this.scope.run(() =>
       lockActivities.holdLock({
@@ -60,14 +78,13 @@ export class HeldLock {
         blocking: this.opts.blocking,
         timeoutMs: this.opts.timeoutMs,
         workflowId: workflowInfo().workflowId,
+        adopt,
       }),
     );
     this.holder = run.then(
       (r: HoldLockResult) => this.finished(r.kind),
       (err: unknown) => this.finished(isCancellation(err) ? 'released' : 'lost'),
     );
-    await condition(() => this.state !== 'acquiring');
-    return (this.state as LockState) === 'held';
   }
 
   private finished(kind: HoldLockResult['kind']): void {
