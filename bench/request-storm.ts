@@ -18,6 +18,9 @@ function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
   return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm ?? 0) / 1024 };
 }
 
+const eventMs = (e?: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
+  Number(e?.eventTime?.seconds ?? 0) * 1000 + Math.floor((e?.eventTime?.nanos ?? 0) / 1e6);
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
@@ -81,12 +84,14 @@ async function main(): Promise<void> {
     if (process.env.STORM_HISTORY) {
       // where the time goes: one request's and one node's workflow history, event by event
       const mid = ids[Math.floor(ids.length / 2)] as string;
+      const created = done.get(mid)?.ctime ?? 0;
+      console.log(`request ${mid}: created at 0 ms, fulfilled at ${(done.get(mid)?.mtime ?? 0) - created} ms`);
       for (const wf of [`request/${mid}`, `node/${(await readRequestNodes(mid))[0]}`]) {
         const h = await stack.client.workflow.getHandle(wf).fetchHistory();
         let prev = 0;
-        console.log(`history of ${wf}:`);
+        console.log(`history of ${wf} (first event at ${eventMs(h.events?.[0]) - created} ms):`);
         for (const e of h.events ?? []) {
-          const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+          const t = eventMs(e);
           const name = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '';
           const detail = (e as Record<string, { activityType?: { name?: string } }>)[name]?.activityType?.name ?? '';
           console.log(`  +${prev ? t - prev : 0}ms ${name.replace('EventAttributes', '')} ${detail}`);

@@ -158,8 +158,10 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     try {
       await getExternalWorkflowHandle(input.parentWorkflowId).signal(nodeLaunchedSignal, { nodeId, state, lockToken });
     } catch (err) {
-      // the request workflow is gone (withdrawn and finished): nothing waits for us
+      // the request workflow is gone (withdrawn and finished): nothing waits for us, so a READY
+      // node goes free at once instead of waiting for a release that will never come
       log.info('request workflow not reachable', { error: failureMessage(err) });
+      release ??= { deallocate: true };
     }
   }
 

@@ -242,7 +242,13 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       if (withdrawn || !requestLock.held) continue;
 
-      // 3. take in finished launches
+      // 3. take in finished launches (a node we do not know of was claimed by a try of ours
+      //    that a crash cut short: it is not part of the request, let it go free)
+      for (const nodeId of launched.keys()) {
+        if (slots.some((s) => s.nodeId === nodeId)) continue;
+        launched.delete(nodeId);
+        await signalNode(nodeId, true);
+      }
       let failed = false;
       for (const slot of launching()) {
         const end = launched.get(slot.nodeId as string);
@@ -252,6 +258,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           slot.lockToken = end.lockToken;
         } else if (end.state === 'aborted') {
           // quota abort: the node deletes itself; launch a replacement (after a pause if needed)
+          launched.delete(slot.nodeId as string);
           Object.assign(slot, { nodeId: null, kind: null, lockToken: null });
         } else {
           failed = true;

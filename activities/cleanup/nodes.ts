@@ -1,6 +1,7 @@
 // ZooKeeper nodes of this provider that nothing is looking after:
 // - a node with no running node/<id> workflow is handed to one (signalWithStart, "adopt"
-//   mode): deletable states (used, failed, aborted, deleting, deleted, unlocked building) get
+//   mode): deletable states (used, failed, aborted, deleting, deleted, unlocked building, and
+//   init nodes nobody launched for 10 minutes) get
 //   deleted, held and READY nodes get their hold / max-ready-age timers back;
 // - a READY node allocated to a request that is gone, and not locked, is deallocated
 //   (Nodepool's DeletedNodeWorker, test_node_deallocation);
@@ -22,7 +23,14 @@ import { isRunning } from './workflows';
 
 /** A building node's launch may not have taken its lock yet; Nodepool's launcher would hold it. */
 const BUILDING_GRACE_S = 120;
-const ADOPTABLE = new Set(['ready', 'hold', 'used', 'failed', 'aborted', 'deleting', 'deleted', 'in-use', 'building']);
+/**
+ * An `init` node is a request's claim whose node workflow has not started yet (milliseconds
+ * normally). One this old with no workflow was claimed by a try that a crash cut short (the
+ * retried claim made another node): nobody will launch it. Nodepool's lost-request cleanup
+ * deletes such nodes too.
+ */
+const INIT_GRACE_S = 600;
+const ADOPTABLE = new Set(['ready', 'hold', 'used', 'failed', 'aborted', 'deleting', 'deleted', 'in-use', 'building', 'init']);
 
 export interface StuckNodesInput {
   zk: ZkSession;
@@ -88,7 +96,8 @@ export async function stuckNodes(input: StuckNodesInput): Promise<{ report: Clea
         await adopt(input.client, n);
         continue;
       }
-      if (n.state === 'building' && (input.nowS - n.state_time < BUILDING_GRACE_S || (await isLocked(input.zk, nodeLockPath(n.id))))) continue;
+      const grace = n.state === 'building' ? BUILDING_GRACE_S : n.state === 'init' ? INIT_GRACE_S : null;
+      if (grace !== null && (input.nowS - n.state_time < grace || (await isLocked(input.zk, nodeLockPath(n.id))))) continue;
       found++;
       await adopt(input.client, n);
       drainStates[n.id] = n.state;

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes, readRequest, updateNode } from '../../activities/launcher/store';
-import { setNodeState } from '../../lib/zk/codec-node';
+import { encodeNode, newNode, setNodeState } from '../../lib/zk/codec-node';
 import { newRequest } from '../../lib/zk/codec-request';
 import { submitRequest } from '../../lib/zk/operations/requests';
 import { cleanupStatusQuery, cleanupWorkflowId, type CleanupStatus } from '../../workflows/cleanup-messages';
@@ -90,6 +90,20 @@ test('an empty node znode is removed', async (t) => {
   await withDiagnostics(s, t, async () => {
     await s.zk.create('/nodepool/nodes/9200000001', Buffer.alloc(0), { makepath: true });
     await eventually('the empty znode removed', async () => !(await s.zk.exists('/nodepool/nodes/9200000001')), 10_000 + TWO_PASSES_MS);
+  });
+});
+
+test('an init node nobody launches (a claim cut short by a crash) is deleted; a fresh one is left alone', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    const now = Date.now() / 1000;
+    const orphan = newNode({ state: 'init', state_time: now - 700, provider: 'sim', pool: 'main', type: ['small'], allocated_to: '100-9999999998' });
+    const fresh = newNode({ state: 'init', state_time: now + 3600, provider: 'sim', pool: 'main', type: ['small'], allocated_to: '100-9999999999' });
+    await s.zk.create('/nodepool/nodes/9300000001', encodeNode(orphan), { makepath: true });
+    await s.zk.create('/nodepool/nodes/9300000002', encodeNode(fresh), { makepath: true });
+    await eventually('the orphan init node deleted', async () => !(await s.zk.exists('/nodepool/nodes/9300000001')), TWO_PASSES_MS);
+    assert.ok(await s.zk.exists('/nodepool/nodes/9300000002'), 'an init node inside its grace period stays');
+    await s.zk.deleteRecursive('/nodepool/nodes/9300000002');
   });
 });
 

@@ -52,6 +52,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   }
   args.push(...(opts.extraArgs ?? []));
+  if (process.env.TEMPORAL_EXTRA_ARGS) args.push(...process.env.TEMPORAL_EXTRA_ARGS.split(' '));
 
   const child: ChildProcess = spawnServer(temporalBin(), args, logFile, { cwd: workDir });
   await waitFor(`Temporal dev server on 127.0.0.1:${port} (log: ${logFile})`, () => tcpReachable('127.0.0.1', port), 60_000, child);
