@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
+import type { CreateServerInput } from '../activities/launcher/types';
 import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
 import { HeldLock } from './lib/held-lock';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
@@ -103,14 +104,14 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
   }
 
   // ---- launch --------------------------------------------------------------------------------
-  async function launch(lock: HeldLock, plan: LaunchPlan): Promise<NodeEndState> {
+  async function launch(lock: HeldLock, plan: LaunchPlan, firstAttempt: CreateServerInput | null): Promise<NodeEndState> {
     const cloud = cloudActivities(plan.provider, { launchTimeoutMs: plan.launchTimeoutMs });
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       status.attempts = attempt;
       setPhase(`launch attempt ${attempt}/${plan.launchRetries}`, 'building');
       try {
-        const create = await zkActivities.prepareAttempt({ nodeId, attempt });
+        const create = attempt === 1 && firstAttempt ? firstAttempt : await zkActivities.prepareAttempt({ nodeId, attempt });
         const server = await cloud.launchServer({ ...create, timeoutMs: plan.launchTimeoutMs });
         status.serverId = server.id;
         let hostKeys: string[] = [];
@@ -167,21 +168,27 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
 
   if (input.mode === 'launch') {
     const lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: 60_000 });
-    if (!(await lock.acquire())) {
-      await tellParent('failed', null);
-      return deleteNode(null, 'lock unavailable at launch');
+    // fast path: lock, `building`, plan and first attempt in one local activity
+    let begun = await zkActivities.beginLaunch({ nodeId, lock: lock.ref });
+    if (begun.kind === 'started') lock.adoptTaken();
+    if (begun.kind === 'busy') {
+      if (!(await lock.acquire())) {
+        await tellParent('failed', null);
+        return deleteNode(null, 'lock unavailable at launch');
+      }
+      begun = await zkActivities.beginLaunch({ nodeId, lock: null });
     }
-    const plan = await zkActivities.startLaunch({ nodeId });
-    if (!plan) {
+    if (begun.kind !== 'started') {
       await lock.release();
       await tellParent('failed', null);
       return 'gone';
     }
+    const { plan, attempt: firstAttempt } = begun;
     upsertSearchAttributes([
       { key: NodepoolProvider, value: plan.provider },
       { key: NodepoolLabel, value: plan.label },
     ]);
-    const end = await launch(lock, plan);
+    const end = await launch(lock, plan, firstAttempt);
     await tellParent(end, end === 'ready' ? lock.token : null);
     if (end !== 'ready') return deleteNode(lock, end === 'aborted' ? 'aborted (quota)' : 'launch failed');
     // Held until the request is fulfilled (the request workflow deletes our contender) or

@@ -75,48 +75,44 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
   };
 
   // ---- evaluate until we decline, accept, or it is not ours ---------------------------------
+  // takeRequest evaluates, and when a pool of ours acts, locks and accepts or declines at once.
   for (;;) {
     if (withdrawn) return 'withdrawn';
-    const plan = await zkActivities.evaluateRequest({ requestId });
-    if (plan.kind === 'gone') return 'withdrawn';
-    if (plan.kind === 'done') {
-      log.info('request not ours to handle', { requestId, why: plan.why });
-      return 'not-ours';
-    }
-    if (plan.kind === 'defer') {
-      setPhase(`deferred: ${plan.why}`);
-      const seen = changed;
-      await condition(() => withdrawn || changed !== seen, plan.retryMs);
-      continue;
-    }
     const lock = new HeldLock(`/nodepool/requests-lock/${requestId}`, { blocking: false });
-    if (!(await lock.acquire())) {
-      // another launcher (or Zuul revising priority) holds it: look again shortly
-      await sleep('1 second');
-      continue;
+    const taken = await zkActivities.takeRequest({ requestId, lock: lock.ref });
+    switch (taken.kind) {
+      case 'gone':
+        return 'withdrawn';
+      case 'done':
+        log.info('request not ours to handle', { requestId, why: taken.why });
+        return 'not-ours';
+      case 'defer': {
+        setPhase(`deferred: ${taken.why}`);
+        const seen = changed;
+        await condition(() => withdrawn || changed !== seen, taken.retryMs);
+        continue;
+      }
+      case 'busy':
+        // another launcher (or Zuul revising priority) holds it: look again shortly
+        await sleep('1 second');
+        continue;
+      case 'changed':
+        log.info('request changed before accept', { requestId, why: taken.why });
+        continue;
+      case 'declined':
+        setPhase(`declined (${taken.result}): ${taken.reason}`, taken.result === 'failed' ? 'failed' : 'requested');
+        // still `requested`: another pool of ours may take it, or evaluation says it is done
+        if (taken.result === 'requested') continue;
+        return taken.result === 'failed' ? 'failed' : 'withdrawn';
+      case 'accepted':
+        lock.adoptTaken();
+        upsertSearchAttributes([
+          { key: NodepoolProvider, value: taken.pool.provider },
+          { key: NodepoolLabel, value: taken.request.nodeTypes[0] ?? '' },
+        ]);
+        status.pool = `${taken.pool.provider}-${taken.pool.pool}`;
+        return serve(taken.pool, taken.request, lock);
     }
-    if (plan.kind === 'decline') {
-      setPhase(`declining: ${plan.reason}`);
-      lock.markReleasing();
-      const r = await zkActivities.declineRequest({ requestId, pools: plan.pools, reason: plan.reason, nodes: [], requestLock: lock.ref });
-      await lock.settle();
-      setPhase(`declined (${r})`, r === 'failed' ? 'failed' : 'requested');
-      // still `requested`: another pool of ours may take it, or evaluation says it is done
-      if (r === 'requested') continue;
-      return r === 'failed' ? 'failed' : 'withdrawn';
-    }
-    const accepted = await zkActivities.acceptRequest({ requestId, pool: plan.pool });
-    if (!accepted.ok) {
-      log.info('request changed before accept', { requestId, why: accepted.why });
-      await lock.release();
-      continue;
-    }
-    upsertSearchAttributes([
-      { key: NodepoolProvider, value: plan.pool.provider },
-      { key: NodepoolLabel, value: accepted.request.nodeTypes[0] ?? '' },
-    ]);
-    status.pool = `${plan.pool.provider}-${plan.pool.pool}`;
-    return serve(plan.pool, accepted.request, lock);
   }
 
   // ---- accepted: fill the node set, pause at quota, fulfil or decline ------------------------

@@ -3,6 +3,8 @@ import { type LauncherContext } from './context';
 import { createLockActivities } from './locks';
 import { createEvaluate } from './evaluate';
 import { createRequestActivities } from './requests';
+import { createTakeRequest } from './take';
+import { createBeginLaunch } from './begin-launch';
 import { createAllocationActivities } from './allocation';
 import { createNodeActivities } from './nodes';
 import { createMinReadyActivities } from './min-ready';
@@ -16,12 +18,17 @@ import type { CloudActivities, LauncherActivities, LockActivities } from './type
 export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities & CleanupActivities {
   const locks = createLockActivities(() => ctx.zk());
   const allocation = createAllocationActivities(ctx);
+  const evaluateRequest = createEvaluate(ctx);
+  const requests = createRequestActivities(ctx);
+  const nodes = createNodeActivities(ctx);
   return {
     ...locks,
-    evaluateRequest: createEvaluate(ctx),
-    ...createRequestActivities(ctx),
+    evaluateRequest,
+    ...requests,
+    takeRequest: createTakeRequest({ evaluateRequest, ...locks, ...requests }),
     ...allocation,
-    ...createNodeActivities(ctx),
+    ...nodes,
+    beginLaunch: createBeginLaunch({ ...locks, ...nodes }),
     ...createMinReadyActivities(ctx),
     keyscan,
     ...createCleanupActivities(ctx),

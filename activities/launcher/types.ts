@@ -18,6 +18,8 @@ import type {
   RequestPlan,
   ServerInfo,
 } from './api';
+import type { TakeResult } from './take';
+import type { BeginLaunchResult } from './begin-launch';
 
 export interface LockActivities {
   holdLock(input: HoldLockInput): Promise<HoldLockResult>;
@@ -45,6 +47,8 @@ export interface LauncherActivities {
   releaseLock(input: ReleaseLockInput): Promise<void>;
 
   // requests
+  /** evaluate → lock → accept or decline, in one call (see take.ts). */
+  takeRequest(input: { requestId: string; lock: ReleaseLockInput }): Promise<TakeResult>;
   evaluateRequest(input: { requestId: string }): Promise<RequestPlan>;
   acceptRequest(input: { requestId: string; pool: PoolRef }): Promise<AcceptResult>;
   declineRequest(input: DeclineInput): Promise<DeclineResult>;
@@ -58,6 +62,8 @@ export interface LauncherActivities {
 
   // nodes
   readNodeEvent(input: { nodeId: string }): Promise<NodeStateEvent>;
+  /** Lock (when given and free), `building`, plan and first attempt, in one call (begin-launch.ts). */
+  beginLaunch(input: { nodeId: string; lock: ReleaseLockInput | null }): Promise<BeginLaunchResult>;
   /** Sets `building` (the caller holds the lock); null when the znode is gone. */
   startLaunch(input: { nodeId: string }): Promise<LaunchPlan | null>;
   /** Resolves image and node fields for one attempt and stores them on the node. */

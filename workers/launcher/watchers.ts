@@ -183,6 +183,7 @@ export class LauncherWatchers {
           args: [{ requestId }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          requestEagerStart: true,
         });
       } catch (err) {
         this.requestVersions.delete(requestId); // try again next tick
@@ -235,7 +236,16 @@ export class LauncherWatchers {
         const before = previous.get(n.id);
         return !before || before.state !== n.state || before.allocated_to !== n.allocated_to;
       });
-    await inBatches(changed, (n) => this.tellNode(n));
+    // A launch's own steps (init → building → ready) are not news to its node workflow, which
+    // reads the node itself when the launch ends; a signal would only cost it a workflow task.
+    const launchStep = (n: Node) => {
+      const before = previous.get(n.id)?.state;
+      return n.state === 'init' || n.state === 'building' || (n.state === 'ready' && (before === 'init' || before === 'building'));
+    };
+    await inBatches(
+      changed.filter((n) => !launchStep(n)),
+      (n) => this.tellNode(n),
+    );
     await inBatches(
       [...vanished, ...[...previous.values()].filter((n) => !this.nodeCache.has(n.id))].filter(ours),
       async (n) => {
@@ -248,11 +258,6 @@ export class LauncherWatchers {
   private async tellNode(n: Node): Promise<void> {
     const ev: NodeStateEvent = { exists: true, state: n.state, allocatedTo: n.allocated_to, stateTime: n.state_time };
     const workflowId = workflowIds.node(n.id);
-    if (n.state === 'init' || n.state === 'building') {
-      // its launch workflow is starting: never race it with an adopting one
-      await this.signal(workflowId, async (h) => h.signal(nodeStateSignal, ev));
-      return;
-    }
     try {
       await this.client.workflow.signalWithStart<typeof nodeWorkflow, [NodeStateEvent]>('nodeWorkflow', {
         workflowId,

@@ -55,8 +55,7 @@ export class HeldLock {
     this.state = 'acquiring';
     // Fast path: a free lock is taken by a local activity, and the holder adopts its contender.
     if (await zkActivities.tryLock(this.ref)) {
-      this.state = 'held';
-      this.startHolder(true);
+      this.adoptTaken();
       return true;
     }
     if (!this.opts.blocking) {
@@ -67,6 +66,14 @@ export class HeldLock {
     this.startHolder(false);
     await condition(() => this.state !== 'acquiring');
     return (this.state as LockState) === 'held';
+  }
+
+  /** A local activity took the lock with our token (e.g. takeRequest): hold it from now on. */
+  adoptTaken(): void {
+    installHandler();
+    locks.set(this.token, this);
+    this.state = 'held';
+    this.startHolder(true);
   }
 
   private startHolder(adopt: boolean): void {
