@@ -13,8 +13,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { HeldNode, NodeEndState, PoolRef } from '../activities/launcher/api';
+import type { FillSlotResult } from '../activities/launcher/fill-slot';
 import { NodepoolProvider, NodepoolRequestId, NodepoolState, NodepoolLabel } from '../lib/temporal/search-attributes';
-import { HeldLock } from './lib/held-lock';
+import { HeldLock, newLockToken } from './lib/held-lock';
 import { LAUNCHER_QUEUE, zkActivities } from './lib/activities';
 import { failureMessage } from './lib/failures';
 import {
@@ -169,25 +170,8 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       let atQuota = false;
       for (const slot of slots) {
         if (slot.nodeId) continue;
-        if (req.reuse) {
-          for (;;) {
-            const candidate: string | null = await zkActivities.findReusableNode({ requestId, pool, label: slot.label, az, exclude: [...triedReuse] });
-            if (!candidate) break;
-            triedReuse.add(candidate);
-            const nodeLock = new HeldLock(`/nodepool/nodes/${candidate}/lock`, { blocking: false });
-            if (!(await nodeLock.acquire())) continue;
-            const alloc: { ok: boolean; az: string | null } = await zkActivities.allocateNode({ requestId, nodeId: candidate, tenantName: req.tenantName, requestor: req.requestor });
-            if (!alloc.ok) {
-              await nodeLock.release();
-              continue;
-            }
-            az ??= alloc.az;
-            Object.assign(slot, { nodeId: candidate, kind: 'reused', lock: nodeLock });
-            break;
-          }
-          if (slot.nodeId) continue;
-        }
-        const claim = await zkActivities.claimLaunch({
+        const lockToken = newLockToken();
+        const claim: FillSlotResult = await zkActivities.fillSlot({
           requestId,
           pool,
           label: slot.label,
@@ -195,7 +179,19 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           tenantName: req.tenantName,
           requestor: req.requestor,
           minReady: req.minReady,
+          reuse: req.reuse,
+          lockToken,
+          exclude: [...triedReuse],
         });
+        if (claim.kind === 'reused') {
+          // fillSlot locked and allocated a READY node with our token: hold that lock from here
+          for (const id of claim.tried) triedReuse.add(id);
+          const nodeLock = new HeldLock(claim.lock.lockPath, { blocking: false }, lockToken);
+          nodeLock.adoptTaken();
+          az ??= claim.az;
+          Object.assign(slot, { nodeId: claim.nodeId, kind: 'reused', lock: nodeLock });
+          continue;
+        }
         if (claim.kind === 'decline') {
           return decline(claim.why);
         }

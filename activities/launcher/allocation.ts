@@ -71,7 +71,8 @@ export function createAllocationActivities(ctx: LauncherContext) {
     /** The workflow holds the node lock: re-check READY and unallocated, then allocate. */
     async allocateNode(input: { requestId: string; nodeId: string; tenantName: string | null; requestor: string | null }): Promise<{ ok: boolean; az: string | null }> {
       const n = await updateNode(ctx.zk(), input.nodeId, (node) => {
-        if (node.state !== 'ready' || node.allocated_to) return false;
+        // already ours: a retried call after the allocation was written
+        if (node.state !== 'ready' || (node.allocated_to && node.allocated_to !== input.requestId)) return false;
         node.allocated_to = input.requestId;
         node.tenant_name = input.tenantName;
         node.requestor = input.requestor;

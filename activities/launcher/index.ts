@@ -4,6 +4,7 @@ import { createLockActivities } from './locks';
 import { createEvaluate } from './evaluate';
 import { createRequestActivities } from './requests';
 import { createTakeRequest } from './take';
+import { createFillSlot } from './fill-slot';
 import { createBeginLaunch } from './begin-launch';
 import { createAllocationActivities } from './allocation';
 import { createNodeActivities } from './nodes';
@@ -27,6 +28,7 @@ export function createLauncherActivities(ctx: LauncherContext): LauncherActiviti
     ...requests,
     takeRequest: createTakeRequest({ evaluateRequest, ...locks, ...requests }),
     ...allocation,
+    fillSlot: createFillSlot({ ...locks, ...allocation }),
     ...nodes,
     beginLaunch: createBeginLaunch({ ...locks, ...nodes }),
     ...createMinReadyActivities(ctx),

@@ -19,6 +19,7 @@ import type {
   ServerInfo,
 } from './api';
 import type { TakeResult } from './take';
+import type { FillSlotInput, FillSlotResult } from './fill-slot';
 import type { BeginLaunchResult } from './begin-launch';
 
 export interface LockActivities {
@@ -55,6 +56,8 @@ export interface LauncherActivities {
   findReusableNode(input: { requestId: string; pool: PoolRef; label: string; az: string | null; exclude: string[] }): Promise<string | null>;
   allocateNode(input: { requestId: string; nodeId: string; tenantName: string | null; requestor: string | null }): Promise<{ ok: boolean; az: string | null }>;
   claimLaunch(input: ClaimLaunchInput): Promise<LaunchClaim>;
+  /** Reuse (lock + allocate) or claim a launch for one node of a request (fill-slot.ts). */
+  fillSlot(input: FillSlotInput): Promise<FillSlotResult>;
   setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void>;
   fulfilRequest(input: FulfilInput): Promise<FulfilResult>;
   /** The request znode is gone: clear allocations, unlock nodes and the request. */

@@ -27,18 +27,25 @@ function installHandler(): void {
   });
 }
 
+/** A fresh contender token (deterministic in a workflow: uuid4 is seeded from its history). */
+export const newLockToken = (): string => uuid4().replace(/-/g, '');
+
 export class HeldLock {
   state: LockState = 'idle';
   /** Set before an activity deletes our contender (release, fulfilment, decline). */
   releasing = false;
-  readonly token = uuid4().replace(/-/g, '');
+  readonly token: string;
   private scope?: CancellationScope;
   private holder?: Promise<void>;
 
   constructor(
     readonly lockPath: string,
     private readonly opts: { blocking: boolean; timeoutMs?: number } = { blocking: false },
-  ) {}
+    /** A token a local activity already took the lock with (see adoptTaken). */
+    token?: string,
+  ) {
+    this.token = token ?? newLockToken();
+  }
 
   get ref(): ReleaseLockInput {
     return { lockPath: this.lockPath, token: this.token };
