@@ -64,6 +64,8 @@ async function main(): Promise<void> {
     await waitAll(await Promise.all(Array.from({ length: 5 }, submit)));
     const pid = stack.launcherPid as number;
     const before = procStats(pid);
+    const temporalPid = stack.temporal.pid;
+    const temporalBefore = temporalPid ? procStats(temporalPid).cpuSeconds : 0;
     const ids: string[] = [];
     for (let i = 0; i < N; i++) ids.push(await submit());
     const done = await waitAll(ids);
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       return got ? decodeRequest(id, got.data).nodes : [];
     };
     const after = procStats(pid);
+    const temporalCpu = temporalPid ? procStats(temporalPid).cpuSeconds - temporalBefore : NaN;
     const overheads = [...done.values()].map((d) => d.mtime - d.ctime).sort((a, b) => a - b);
     const makespan = Math.max(...[...done.values()].map((d) => d.mtime)) - Math.min(...[...done.values()].map((d) => d.ctime));
     console.log(`request storm: ${N} one-node requests, instant-boot simulator, host-key-checking off`);
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
     console.log(`overhead max:        ${overheads[overheads.length - 1]} ms`);
     console.log(`launcher CPU:        ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s during the storm (${after.cpuSeconds.toFixed(2)} s since start)`);
     console.log(`launcher peak RSS:   ${after.peakRssMiB.toFixed(0)} MiB`);
+    console.log(`Temporal server CPU: ${temporalCpu.toFixed(2)} s during the storm (same machine)`);
     if (process.env.STORM_HISTORY) {
       // where the time goes: one request's and one node's workflow history, event by event
       const mid = ids[Math.floor(ids.length / 2)] as string;

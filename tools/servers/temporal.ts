@@ -23,6 +23,8 @@ export interface TemporalDevServerOptions {
 
 export interface TemporalDevServer {
   address: string;
+  /** The server process (benches read its CPU time). */
+  pid?: number;
   namespace: string;
   uiUrl?: string;
   logFile: string;
@@ -78,6 +80,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
   );
 
   return {
+    pid: child.pid,
     address: `127.0.0.1:${port}`,
     namespace,
     uiUrl,
