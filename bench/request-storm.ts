@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     console.log(`overhead p99:        ${pct(overheads, 99)} ms`);
     console.log(`overhead max:        ${overheads[overheads.length - 1]} ms`);
     console.log(`launcher CPU:        ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s during the storm (${after.cpuSeconds.toFixed(2)} s since start)`);
+    console.log(`launcher CPU/request: ${(((after.cpuSeconds - before.cpuSeconds) * 1000) / N).toFixed(0)} ms`);
     console.log(`launcher peak RSS:   ${after.peakRssMiB.toFixed(0)} MiB`);
     console.log(`Temporal server CPU: ${temporalCpu.toFixed(2)} s during the storm (same machine)`);
     if (process.env.STORM_HISTORY) {
