@@ -22,6 +22,10 @@ export class ChildrenCache<T> extends EventEmitter {
   private readonly fetching = new Set<string>();
   /** Watches that fired while a read was in flight: read again when it ends. */
   private readonly again = new Set<string>();
+  private listing = false;
+  private relist = false;
+  /** The next listing re-reads every child (start, new session). */
+  private fullPending = false;
   private stopped = false;
   private readonly onSession = () => void this.resync();
   /** A read or listing failed (connection lost): its watch is not armed, so re-list on resume. */
@@ -114,16 +118,9 @@ export class ChildrenCache<T> extends EventEmitter {
       this.logger.warn({ err: e, path: this.parent }, 'cannot create the watched path; will retry on reconnect');
       return;
     }
-    const children = await this.listChildren();
-    if (!children) return;
-    const present = new Set(children);
-    for (const [id, e] of [...this.entries]) {
-      if (!present.has(id)) {
-        this.entries.delete(id);
-        this.emitEvent({ type: 'deleted', id, previous: e.value });
-      }
-    }
-    await Promise.all(children.map((id) => this.fetch(id)));
+    // through the same one-at-a-time listing as child watches, re-reading every child
+    this.fullPending = true;
+    await this.onChildren();
   }
 
   private async listChildren(): Promise<string[] | null> {
@@ -137,12 +134,36 @@ export class ChildrenCache<T> extends EventEmitter {
     }
   }
 
+  /**
+   * Child watches can fire while a listing is in flight; listings are applied one at a time (and
+   * repeated once for any that came in meanwhile), so a stale listing can never drop a child a
+   * newer one added.
+   */
   private async onChildren(): Promise<void> {
     if (this.stopped) return;
+    if (this.listing) {
+      this.relist = true;
+      return;
+    }
+    this.listing = true;
+    try {
+      do {
+        this.relist = false;
+        await this.applyListing();
+      } while (this.relist && !this.stopped);
+    } finally {
+      this.listing = false;
+    }
+  }
+
+  private async applyListing(): Promise<void> {
+    const full = this.fullPending;
+    this.fullPending = false;
     const children = await this.listChildren();
     if (!children) return;
     const present = new Set(children);
-    for (const id of children) if (!this.entries.has(id)) await this.fetch(id);
+    if (full) await Promise.all(children.map((id) => this.fetch(id)));
+    else for (const id of children) if (!this.entries.has(id)) await this.fetch(id);
     for (const [id, e] of [...this.entries]) {
       if (!present.has(id)) {
         this.entries.delete(id);
