@@ -95,7 +95,22 @@ function fakes(now: () => number) {
       return [];
     },
   };
-  return { builds, flags, shared, local, ready };
+  // when an activity last ran: the workflow is idle once none has run for a while
+  let lastCall = Date.now();
+  const touch = <T extends object>(acts: T): T => {
+    for (const [k, fn] of Object.entries(acts)) {
+      (acts as Record<string, unknown>)[k] = async (...args: unknown[]) => {
+        lastCall = Date.now();
+        try {
+          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          lastCall = Date.now();
+        }
+      };
+    }
+    return acts;
+  };
+  return { builds, flags, shared: touch(shared), local: touch(local), ready, quietFor: () => Date.now() - lastCall };
 }
 
 let env: TestWorkflowEnvironment;
@@ -147,11 +162,17 @@ void test('rebuild-age, rebuild signal, pause and continue-as-new on the time-sk
       assert.ok(t2 - t1 >= DAY * 1000, `second build ${(t2 - t1) / 3600_000} h after the first`);
       assert.notEqual((await handle.describe()).runId, firstRun, 'continued as new after a build');
 
-      // signal only once the build above has finished: a rebuild asked for during a build is
-      // the same request (the CLI and the flag watcher both send it) and is not repeated
-      for (let i = 0; i < 900 && (await handle.query(diskimageStatusQuery)).phase !== 'idle'; i++) await new Promise((r) => setTimeout(r, 100));
+      // signal only once the build above and its uploads are over and the workflow waits: a
+      // rebuild asked for during a build is the same request (the CLI and the flag watcher both
+      // send it). Idle = no activity for 2 s, seen from the fakes: a query loop here once coincided
+      // with a workflow task the time-skipping server rejected ("invalid history builder state
+      // for action"), after which the run never moved again.
+      await until('the workflow idle', () => f2.quietFor() > 2000);
+      // a build that did not exist before the signal (not a clock comparison: the test server's
+      // clock may not move between two builds, and equal times leave the order to chance)
+      const known = new Set(f2.builds.map((b) => b.id));
       await handle.signal(rebuildSignal, { reason: 'test' });
-      await until('manual rebuild', () => f2.builds.filter((b) => b.state === 'ready').length >= 2 && f2.ready()[0]!.stateTime > t2);
+      await until('manual rebuild', () => f2.ready().some((b) => !known.has(b.id)));
       await handle.signal(wakeSignal, { reason: 'retention now' });
       await until('two builds kept', () => f2.builds.length === 2);
 
