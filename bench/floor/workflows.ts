@@ -1,9 +1,22 @@
-// The smallest workflow that still does something: one local activity. bench/temporal-floor.ts
-// starts a storm of these to measure what the Temporal server and SDK cost on their own.
-import { proxyLocalActivities } from '@temporalio/workflow';
+// Workflows for the Temporal-only benches: the smallest workflow that does something (one local
+// activity) for bench/temporal-floor.ts, and a parent that starts children, with or without
+// local activities before each step, for bench/sticky-dispatch.ts.
+import { proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 
 const { noop } = proxyLocalActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10 seconds' });
 
 export async function floorWorkflow(): Promise<void> {
   await noop();
+}
+
+export async function childWorkflow(localActivities: number): Promise<void> {
+  for (let i = 0; i < localActivities; i++) await noop();
+}
+
+export async function parentWorkflow(children: number, localActivities: number): Promise<void> {
+  for (let i = 0; i < children; i++) {
+    for (let j = 0; j < localActivities; j++) await noop();
+    const child = await startChild(childWorkflow, { args: [localActivities], workflowId: `${workflowInfo().workflowId}-${i}` });
+    await child.result();
+  }
 }
