@@ -43,7 +43,8 @@ export class LauncherWatchers {
   /** Znodes whose data watch fired: read them on the next pass. */
   private readonly dirty = new Set<string>();
   private lastFull = 0;
-  private watchSession?: ZkSession;
+  /** A new ZooKeeper session dropped every watch: forget them and read everything. */
+  private rearm = true;
 
   constructor(
     private readonly zk: () => ZkSession,
@@ -57,8 +58,7 @@ export class LauncherWatchers {
   start(): void {
     this.stopped = false;
     this.zk().on('session', () => {
-      // watches of the old session are gone: read everything again and re-arm
-      this.lastFull = 0;
+      this.rearm = true;
       this.poke();
     });
     void this.tick();
@@ -89,10 +89,11 @@ export class LauncherWatchers {
     if (this.timer) clearTimeout(this.timer);
     this.running = true;
     try {
-      const zk = this.zk();
-      const full = Date.now() - this.lastFull >= FULL_RESYNC_MS || this.watchSession !== zk;
-      if (this.watchSession !== zk || full) {
-        this.watchSession = zk;
+      // a full re-read in the same session keeps the armed watches: they are still set, and
+      // arming them again would pile up one listener per znode per re-read
+      const full = this.rearm || Date.now() - this.lastFull >= FULL_RESYNC_MS;
+      if (this.rearm) {
+        this.rearm = false;
         this.armed.clear();
       }
       if (full) this.lastFull = Date.now();
