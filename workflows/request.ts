@@ -129,10 +129,19 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     let paused = false;
     const triedReuse = new Set<string>();
 
-    const held = (): HeldNode[] =>
-      slots
-        .filter((s) => s.nodeId && (s.kind === 'reused' ? s.lock?.held : s.kind === 'ready'))
-        .map((s) => ({ nodeId: s.nodeId as string, lock: s.kind === 'reused' ? (s.lock as HeldLock).ref : lockRef(s) }));
+    /** Reused nodes whose locks we hold (launched nodes' locks are their workflows'). */
+    const heldReused = (): HeldNode[] =>
+      slots.filter((s) => s.kind === 'reused' && s.lock?.held).map((s) => ({ nodeId: s.nodeId as string, lock: (s.lock as HeldLock).ref }));
+    /** Before an activity deletes our contenders: the holders must not take them back. */
+    const letGo = () => {
+      requestLock.markReleasing();
+      for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
+    };
+    /** After that activity: wait for our holders to finish. */
+    const settleLocks = async () => {
+      for (const s of slots) if (s.kind === 'reused') await s.lock?.settle();
+      await requestLock.settle();
+    };
     const lockRef = (s: Slot) => ({ lockPath: `/nodepool/nodes/${s.nodeId}/lock`, token: s.lockToken ?? '' });
     const refreshStatus = () => {
       status.nodes = slots.map((s) => ({ label: s.label, nodeId: s.nodeId, state: s.kind }));
@@ -157,12 +166,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         // Zuul gave up (or our lock is gone): nodes stay READY for others; launches go on.
         setPhase('withdrawn');
         await setPaused(false);
-        requestLock.markReleasing();
-        for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
-        await zkActivities.abandonRequest({ requestId, nodes: held().filter((h) => slots.find((s) => s.nodeId === h.nodeId)?.kind === 'reused'), requestLock: requestLock.ref });
+        letGo();
+        await zkActivities.abandonRequest({ requestId, nodes: heldReused(), requestLock: requestLock.ref });
         for (const s of slots) if (s.nodeId && s.kind !== 'reused') await signalNode(s.nodeId, true);
-        for (const s of slots) if (s.kind === 'reused') await s.lock?.settle();
-        await requestLock.settle();
+        await settleLocks();
         return 'withdrawn';
       }
 
@@ -266,13 +273,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       await setPaused(false);
       const nodeIds = slots.map((s) => s.nodeId as string);
       const nodeLocks = slots.map((s) => (s.kind === 'reused' ? (s.lock as HeldLock).ref : lockRef(s)));
-      requestLock.markReleasing();
-      for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
+      letGo();
       const r = await zkActivities.fulfilRequest({ requestId, nodeIds, nodeLocks, requestLock: requestLock.ref });
       // our contenders are deleted: tell the node workflows, let the holders finish
       for (const s of slots) if (s.kind === 'ready') await signalNode(s.nodeId as string, r === 'gone');
-      for (const s of slots) if (s.kind === 'reused') await s.lock?.settle();
-      await requestLock.settle();
+      await settleLocks();
       setPhase(r, r === 'fulfilled' ? 'fulfilled' : undefined);
       return r === 'fulfilled' ? 'fulfilled' : 'withdrawn';
     }
@@ -280,14 +285,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     async function decline(reason: string): Promise<RequestOutcome> {
       setPhase(`declining: ${reason}`);
       await setPaused(false);
-      const reused = held().filter((h) => slots.find((s) => s.nodeId === h.nodeId)?.kind === 'reused');
-      requestLock.markReleasing();
-      for (const s of slots) if (s.kind === 'reused') s.lock?.markReleasing();
+      const reused = heldReused();
+      letGo();
       const r = await zkActivities.declineRequest({ requestId, pools: [pool], reason, nodes: reused, requestLock: requestLock.ref });
       // launched nodes go free (READY ones can be reused; failed ones delete themselves)
       for (const s of slots) if (s.nodeId && s.kind !== 'reused') await signalNode(s.nodeId, true);
-      for (const s of slots) if (s.kind === 'reused') await s.lock?.settle();
-      await requestLock.settle();
+      await settleLocks();
       setPhase(`declined (${r})`, r === 'failed' ? 'failed' : 'requested');
       return r === 'failed' ? 'failed' : r === 'gone' ? 'withdrawn' : 'declined';
     }

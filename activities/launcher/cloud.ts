@@ -58,9 +58,7 @@ export function createCloudActivities(ctx: LauncherContext) {
 
   /** Writes launch details on the node; a node deleted meanwhile ends the attempt. */
   async function recordOnNode(nodeId: string, serverId: string, change: (n: Node) => void): Promise<void> {
-    const n = await updateNode(ctx.zk(), nodeId, (node) => {
-      change(node);
-    });
+    const n = await updateNode(ctx.zk(), nodeId, change);
     if (!n) throw ApplicationFailure.nonRetryable(`node ${nodeId} is gone (server ${serverId})`, 'NodeGone');
   }
 

@@ -18,19 +18,19 @@ import type { CloudActivities, LauncherActivities, LockActivities } from './type
 /** Activities of the `launcher` task queue (ZooKeeper, config, locks, keyscan). */
 export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities & CleanupActivities {
   const locks = createLockActivities(() => ctx.zk());
-  const allocation = createAllocationActivities(ctx);
+  // Steps that only run inside the merged first steps below are not registered on their own.
   const evaluateRequest = createEvaluate(ctx);
-  const requests = createRequestActivities(ctx);
-  const nodes = createNodeActivities(ctx);
+  const { acceptRequest, ...requests } = createRequestActivities(ctx);
+  const { findReusableNode, allocateNode, claimLaunch, ...allocation } = createAllocationActivities(ctx);
+  const { startLaunch, ...nodes } = createNodeActivities(ctx);
   return {
     ...locks,
-    evaluateRequest,
     ...requests,
-    takeRequest: createTakeRequest({ evaluateRequest, ...locks, ...requests }),
+    takeRequest: createTakeRequest({ ...locks, ...requests, evaluateRequest, acceptRequest }),
     ...allocation,
-    fillSlot: createFillSlot({ ...locks, ...allocation }),
+    fillSlot: createFillSlot({ ...locks, findReusableNode, allocateNode, claimLaunch }),
     ...nodes,
-    beginLaunch: createBeginLaunch({ ...locks, ...nodes }),
+    beginLaunch: createBeginLaunch({ ...locks, ...nodes, startLaunch }),
     ...createMinReadyActivities(ctx),
     keyscan,
     ...createCleanupActivities(ctx),

@@ -1,8 +1,6 @@
 // The activity interfaces the launcher's workflows are written against. The implementations
 // (activities/launcher/*.ts, activities/cloud) are built from the worker's dependencies.
 import type {
-  AcceptResult,
-  ClaimLaunchInput,
   DeclineInput,
   DeclineResult,
   FulfilInput,
@@ -10,12 +8,9 @@ import type {
   HeldNode,
   HoldLockInput,
   HoldLockResult,
-  LaunchPlan,
-  LaunchClaim,
   NodeStateEvent,
   PoolRef,
   ReleaseLockInput,
-  RequestPlan,
   ServerInfo,
 } from './api';
 import type { TakeResult } from './take';
@@ -42,6 +37,11 @@ export interface CreateServerInput {
   tenantName: string | null;
 }
 
+/**
+ * What the launcher's workflows call as local activities. evaluateRequest, acceptRequest,
+ * findReusableNode, allocateNode, claimLaunch and startLaunch are steps inside takeRequest,
+ * fillSlot and beginLaunch (see index.ts), not called by workflows on their own.
+ */
 export interface LauncherActivities {
   /** Non-blocking acquire in this worker's session; the contender (token as data) stays. */
   tryLock(input: ReleaseLockInput): Promise<boolean>;
@@ -50,12 +50,7 @@ export interface LauncherActivities {
   // requests
   /** evaluate → lock → accept or decline, in one call (see take.ts). */
   takeRequest(input: { requestId: string; lock: ReleaseLockInput }): Promise<TakeResult>;
-  evaluateRequest(input: { requestId: string }): Promise<RequestPlan>;
-  acceptRequest(input: { requestId: string; pool: PoolRef }): Promise<AcceptResult>;
   declineRequest(input: DeclineInput): Promise<DeclineResult>;
-  findReusableNode(input: { requestId: string; pool: PoolRef; label: string; az: string | null; exclude: string[] }): Promise<string | null>;
-  allocateNode(input: { requestId: string; nodeId: string; tenantName: string | null; requestor: string | null }): Promise<{ ok: boolean; az: string | null }>;
-  claimLaunch(input: ClaimLaunchInput): Promise<LaunchClaim>;
   /** Reuse (lock + allocate) or claim a launch for one node of a request (fill-slot.ts). */
   fillSlot(input: FillSlotInput): Promise<FillSlotResult>;
   setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void>;
@@ -67,8 +62,6 @@ export interface LauncherActivities {
   readNodeEvent(input: { nodeId: string }): Promise<NodeStateEvent>;
   /** Lock (when given and free), `building`, plan and first attempt, in one call (begin-launch.ts). */
   beginLaunch(input: { nodeId: string; lock: ReleaseLockInput | null }): Promise<BeginLaunchResult>;
-  /** Sets `building` (the caller holds the lock); null when the znode is gone. */
-  startLaunch(input: { nodeId: string }): Promise<LaunchPlan | null>;
   /** Resolves image and node fields for one attempt and stores them on the node. */
   prepareAttempt(input: { nodeId: string; attempt: number }): Promise<CreateServerInput>;
   keyscan(input: { nodeId: string; host: string; port: number; timeoutMs: number; connectionType: string }): Promise<string[]>;
