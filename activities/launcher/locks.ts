@@ -113,6 +113,19 @@ export function createLockActivities(session: () => ZkSession) {
 }
 
 /**
+ * Calls `gone` once the znode is deleted (or found missing), re-arming the one-shot exists watch
+ * on other events while `watching()`; `failed` when a watch cannot be set.
+ */
+function whenDeleted(zk: ZkSession, path: string, watching: () => boolean, gone: () => void, failed: (err: unknown) => void): void {
+  zk.exists(path, (ev) => {
+    if (ev.type === 'deleted') gone();
+    else if (watching()) whenDeleted(zk, path, watching, gone, failed);
+  })
+    .then((stat) => (stat ? undefined : gone()))
+    .catch(failed);
+}
+
+/**
  * Holds a contender another process's session made (its worker ran tryLock; we got the holder
  * activity). Its deletion is either a release (the workflow no longer wants the lock) or that
  * session's end (it still does: take the lock in our own session and hold it from here).
@@ -131,15 +144,10 @@ function holdForeign(zk: ZkSession, lock: ZkLock, contender: string, ctx: Contex
         })
         .catch(reject);
     };
-    const watch = () => {
-      zk.exists(contender, (ev) => (ev.type === 'deleted' ? onGone() : done ? undefined : watch()))
-        .then((stat) => (stat ? undefined : onGone()))
-        .catch((err: unknown) => {
-          done = true;
-          reject(err instanceof Error ? err : new Error(String(err)));
-        });
-    };
-    watch();
+    whenDeleted(zk, contender, () => !done, onGone, (err) => {
+      done = true;
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
     ctx.cancelled.catch(() => {
       if (done) return;
       done = true;
@@ -164,17 +172,14 @@ function hold(zk: ZkSession, lock: ZkLock, ctx: Context): Promise<HoldLockResult
     lock.once('lost', () =>
       finish(() => reject(ApplicationFailure.retryable(`lock ${lock.path} lost with the ZooKeeper session`, 'LockLost'))),
     );
-    const watch = () => {
-      zk.exists(contender, (ev) => {
-        if (ev.type === 'deleted') setTimeout(() => (lock.isLost ? undefined : finish(() => resolve({ kind: 'released' }))), 0);
-        else if (!done) watch();
-      })
-        .then((stat) => {
-          if (!stat && !lock.isLost) finish(() => resolve({ kind: 'released' }));
-        })
-        .catch((err: unknown) => log('lock').warn({ err, lock: lock.path }, 'watch on lock contender failed; the session watchdog will tell'));
-    };
-    watch();
+    // deferred a tick: a contender gone with the session is 'lost' (that event comes first), not released
+    whenDeleted(
+      zk,
+      contender,
+      () => !done,
+      () => setTimeout(() => (lock.isLost ? undefined : finish(() => resolve({ kind: 'released' }))), 0),
+      (err) => log('lock').warn({ err, lock: lock.path }, 'watch on lock contender failed; the session watchdog will tell'),
+    );
     ctx.cancelled.catch(() =>
       finish(() => {
         lock.release().then(
