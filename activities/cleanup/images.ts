@@ -5,9 +5,8 @@
 // deleted only when the previous pass saw it leaked too (an upload record may be on its way).
 import { type CloudImage, type Provider } from '../cloud/provider';
 import { type ZkSession } from '../../lib/zk/session';
-import { imageNames, readBuilds, readUploads } from '../../lib/zk/operations/images';
-import { isNoNode } from '../../lib/zk/errors';
-import { buildsPath, LOCK, providerUploadsPath } from '../../lib/zk/paths';
+import { children, imageNames, readBuilds, readUploads } from '../../lib/zk/operations/images';
+import { buildsPath, providerUploadsPath } from '../../lib/zk/paths';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 
 export interface KnownUploads {
@@ -17,15 +16,6 @@ export interface KnownUploads {
   externalIds: Set<string>;
   /** Build ids of the two newest READY builds of every diskimage. */
   protectedBuilds: Set<string>;
-}
-
-async function childIds(s: ZkSession, path: string): Promise<string[]> {
-  try {
-    return (await s.getChildren(path)).filter((c) => c !== LOCK);
-  } catch (e) {
-    if (isNoNode(e)) return [];
-    throw e;
-  }
 }
 
 /**
@@ -38,8 +28,8 @@ export async function knownUploads(s: ZkSession, provider: string): Promise<Know
   for (const image of await imageNames(s)) {
     const ready = (await readBuilds(s, image)).filter((b) => b.state === 'ready').sort((a, b) => b.state_time - a.state_time);
     for (const b of ready.slice(0, 2)) known.protectedBuilds.add(b.id);
-    for (const buildId of await childIds(s, buildsPath(image))) {
-      for (const uploadId of await childIds(s, providerUploadsPath(image, buildId, provider))) known.uploads.add(`${buildId}/${uploadId}`);
+    for (const buildId of await children(s, buildsPath(image))) {
+      for (const uploadId of await children(s, providerUploadsPath(image, buildId, provider))) known.uploads.add(`${buildId}/${uploadId}`);
       for (const u of await readUploads(s, image, buildId, provider)) if (u.external_id) known.externalIds.add(u.external_id);
     }
   }

@@ -2,18 +2,9 @@
 // state_time, as Nodepool picks it), or a provider cloud-image.
 import { type ImageUpload } from '../../lib/model';
 import { decodeUpload } from '../../lib/zk/codec-image';
-import { isNoNode } from '../../lib/zk/errors';
-import { buildsPath, LOCK, providerUploadsPath, uploadPath } from '../../lib/zk/paths';
+import { children } from '../../lib/zk/operations/images';
+import { buildsPath, providerUploadsPath, uploadPath } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
-
-async function children(zk: ZkSession, path: string): Promise<string[]> {
-  try {
-    return (await zk.getChildren(path)).filter((c) => c !== LOCK);
-  } catch (e) {
-    if (isNoNode(e)) return [];
-    throw e;
-  }
-}
 
 export interface ReadyUpload {
   upload: ImageUpload;

@@ -7,7 +7,8 @@ import { isNodeExists, isNoNode } from '../errors';
 import { basename, buildPath, buildsPath, IMAGES, imageBuildRequestPath, imagePausePath, LOCK, providerUploadsPath, uploadPath } from '../paths';
 import { type ZkSession } from '../session';
 
-async function children(s: ZkSession, path: string): Promise<string[]> {
+/** Child names without the lock parent (`lock`); [] when the parent does not exist. */
+export async function children(s: ZkSession, path: string): Promise<string[]> {
   try {
     return (await s.getChildren(path)).filter((c) => c !== LOCK);
   } catch (e) {
