@@ -10,8 +10,7 @@ export async function main(argv: string[]): Promise<void> {
   const holder = await loadConfigOrExit(opts);
   writePidFile(opts.pidfile);
   const launcher = new Launcher(holder, {
-    minReadyInterval: Number(process.env.NODEPOOL_MIN_READY_INTERVAL ?? 2),
-    pollIntervalMs: Number(process.env.NODEPOOL_POLL_INTERVAL_MS ?? 1000),
+    minReadyInterval: Number(process.env.NODEPOOL_MIN_READY_INTERVAL ?? 60),
   });
   onShutdown(logger, () => launcher.stop());
   await launcher.start();

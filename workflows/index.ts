@@ -4,3 +4,4 @@ export { nodeWorkflow } from './node';
 export { minReadyWorkflow } from './min-ready';
 export { diskimageWorkflow } from './diskimage';
 export { cleanupWorkflow } from './cleanup';
+export { poolWorkflow } from './pool';

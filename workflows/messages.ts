@@ -11,8 +11,6 @@ export const lockWantedQuery = defineQuery<boolean, [string]>('lockWanted');
 // request workflow
 /** The request znode was deleted (Zuul withdrew it). */
 export const requestWithdrawnSignal = defineSignal('requestWithdrawn');
-/** The request znode changed or a node was freed: look again now rather than at the next retry. */
-export const requestChangedSignal = defineSignal('requestChanged');
 /** From a node workflow to the request workflow that started it. */
 export const nodeLaunchedSignal = defineSignal<[{ nodeId: string; state: NodeEndState; lockToken: string | null }]>('nodeLaunched');
 
@@ -41,8 +39,32 @@ export interface RequestWorkflowStatus {
 }
 export const requestStatusQuery = defineQuery<RequestWorkflowStatus>('status');
 
+// pool workflow (the queue as admission sees it, for the Web UI)
+export interface PoolQueueStatus {
+  /** The launcher's hostname. */
+  launcher: string;
+  /** Its pool id (what goes into declined_by). */
+  poolId: string;
+  /** At quota: takes no more requests until nodes are freed (the pool component's `paused`). */
+  paused: boolean;
+  /** Requests this pool would take once it has room, or that wait for another reason. */
+  waiting: number;
+  /** Why they wait, with how many. */
+  reasons: Record<string, number>;
+  /** The next request ids in line, in Nodepool's order. */
+  next: string[];
+  /** Node znodes of the pool (any state) and max-servers (null: unlimited). */
+  nodes: number;
+  maxServers: number | null;
+  /** Epoch ms of this report. */
+  updatedAt: number;
+}
+export const poolQueueSignal = defineSignal<[PoolQueueStatus]>('poolQueue');
+export const poolStatusQuery = defineQuery<{ provider: string; pool: string; launchers: Record<string, PoolQueueStatus> }>('status');
+
 export const workflowIds = {
   request: (requestId: string): string => `request/${requestId}`,
   node: (nodeId: string): string => `node/${nodeId}`,
   minReady: (): string => 'min-ready',
+  pool: (provider: string, pool: string): string => `pool/${provider}/${pool}`,
 };

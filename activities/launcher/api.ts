@@ -44,15 +44,6 @@ export interface ReleaseLockInput {
 
 // ---- requests -----------------------------------------------------------------------------
 
-export type RequestPlan =
-  | { kind: 'gone' }
-  /** Not ours to handle: fulfilled, failed, pending elsewhere, or declined by all our pools. */
-  | { kind: 'done'; why: string }
-  /** Leave it `requested` for now and look again (provider/priority yield, tenant quota...). */
-  | { kind: 'defer'; why: string; retryMs: number }
-  | { kind: 'decline'; pools: PoolRef[]; reason: string }
-  | { kind: 'accept'; pool: PoolRef };
-
 export interface AcceptedRequest {
   nodeTypes: string[];
   reuse: boolean;
@@ -62,7 +53,24 @@ export interface AcceptedRequest {
   minReady: boolean;
 }
 
-export type AcceptResult = { ok: true; request: AcceptedRequest } | { ok: false; why: string };
+/** One node of an accepted request, as admission claimed it. */
+export interface ClaimedSlot {
+  label: string;
+  nodeId: string;
+  /** true: a READY node handed over, locked with lockToken; false: an `init` node to launch. */
+  reused: boolean;
+  lockToken: string | null;
+}
+
+/** What admission hands a request workflow: the request, accepted and its nodes claimed. */
+export interface AcceptedClaim {
+  pool: PoolRef;
+  request: AcceptedRequest;
+  /** The request lock admission took (contender data = this token); the workflow holds it. */
+  lockToken: string;
+  /** In node_types order. */
+  slots: ClaimedSlot[];
+}
 
 export interface DeclineInput {
   requestId: string;
@@ -90,24 +98,6 @@ export interface FulfilInput {
 }
 
 export type FulfilResult = 'fulfilled' | 'gone';
-
-/** The quota check and the node creation in one step, so two requests cannot both take the last slot. */
-export type LaunchClaim =
-  | { kind: 'created'; nodeId: string; az: string | null }
-  /** At quota: wait. wedgeNodeId is the oldest unused READY node of the pool to delete. */
-  | { kind: 'paused'; wedgeNodeId: string | null; why: string }
-  /** min-ready requests at capacity are declined instead of waiting. */
-  | { kind: 'decline'; why: string };
-
-export interface ClaimLaunchInput {
-  requestId: string;
-  pool: PoolRef;
-  label: string;
-  az: string | null;
-  tenantName: string | null;
-  requestor: string | null;
-  minReady: boolean;
-}
 
 // ---- nodes --------------------------------------------------------------------------------
 

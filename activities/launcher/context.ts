@@ -1,7 +1,7 @@
 // What the launcher's activities are built from: one ZooKeeper session, the current (last
 // good) config, our pool registrations, provider clients and statsd. The worker makes one.
 import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
-import { type Node } from '../../lib/model';
+import { type Node, type NodeRequest } from '../../lib/model';
 import { type Stats } from '../../lib/metrics/statsd';
 import { type ZkSession } from '../../lib/zk/session';
 import { type Provider } from '../cloud/provider';
@@ -18,8 +18,8 @@ export interface LauncherContext {
   stats: Stats;
   /** All node znodes (from the watcher's cache when there is one). */
   nodes(): Promise<Node[]>;
-  /** Tells a node cache about a node we just created (so quota checks count it at once). */
-  noteCreated?(node: Node): void;
+  /** Every request znode with its ephemeral owner (from the watcher's cache when there is one). */
+  requests?(): Array<{ req: NodeRequest; owner: bigint }>;
 }
 
 export function openstackProvider(config: NodepoolConfig, name: string | null): OpenStackProvider | null {

@@ -1,12 +1,8 @@
 // The launcher's activities, built once per worker process from its LauncherContext.
 import { type LauncherContext } from './context';
 import { createLockActivities } from './locks';
-import { createEvaluate } from './evaluate';
 import { createRequestActivities } from './requests';
-import { createTakeRequest } from './take';
-import { createFillSlot } from './fill-slot';
 import { createBeginLaunch } from './begin-launch';
-import { createAllocationActivities } from './allocation';
 import { createNodeActivities } from './nodes';
 import { createMinReadyActivities } from './min-ready';
 import { createCloudActivities } from './cloud';
@@ -18,17 +14,11 @@ import type { CloudActivities, LauncherActivities, LockActivities } from './type
 /** Activities of the `launcher` task queue (ZooKeeper, config, locks, keyscan). */
 export function createLauncherActivities(ctx: LauncherContext): LauncherActivities & LockActivities & CleanupActivities {
   const locks = createLockActivities(() => ctx.zk());
-  // Steps that only run inside the merged first steps below are not registered on their own.
-  const evaluateRequest = createEvaluate(ctx);
-  const { acceptRequest, ...requests } = createRequestActivities(ctx);
-  const { findReusableNode, allocateNode, claimLaunch, ...allocation } = createAllocationActivities(ctx);
+  // startLaunch only runs inside beginLaunch: it is not registered on its own.
   const { startLaunch, ...nodes } = createNodeActivities(ctx);
   return {
     ...locks,
-    ...requests,
-    takeRequest: createTakeRequest({ ...locks, ...requests, evaluateRequest, acceptRequest }),
-    ...allocation,
-    fillSlot: createFillSlot({ ...locks, findReusableNode, allocateNode, claimLaunch }),
+    ...createRequestActivities(ctx),
     ...nodes,
     beginLaunch: createBeginLaunch({ ...locks, ...nodes, startLaunch }),
     ...createMinReadyActivities(ctx),

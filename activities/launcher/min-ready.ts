@@ -9,7 +9,7 @@ import { isNoNode } from '../../lib/zk/errors';
 import { REQUESTS, requestPath, requestPrefix } from '../../lib/zk/paths';
 import { log } from '../../lib/log';
 import { type NodeRequest } from '../../lib/model';
-import { listNodes, updateNode } from './store';
+import { updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { type LauncherContext } from './context';
 import { MIN_READY_REQUESTOR } from './requests';
@@ -19,7 +19,9 @@ export const MIN_READY_PRIORITY = '900';
 export function createMinReadyActivities(ctx: LauncherContext) {
   const logger = log('min-ready');
 
+  /** Every request with its ephemeral owner: from the launcher's cache, else read from ZooKeeper. */
   async function listRequests(): Promise<Array<{ req: NodeRequest; owner: bigint }>> {
+    if (ctx.requests) return ctx.requests();
     const zk = ctx.zk();
     let ids: string[] = [];
     try {
@@ -52,9 +54,12 @@ export function createMinReadyActivities(ctx: LauncherContext) {
   }
 
   return {
-    async minReadyPass(): Promise<{ submitted: number; deleted: number }> {
+    /** `skip`: labels whose min-ready request just failed at capacity (the workflow backs off). */
+    async minReadyPass(input: { skip?: string[] } = {}): Promise<MinReadyPassResult> {
       const zk = ctx.zk();
       let deleted = 0;
+      const failed = new Set<string>();
+      const freed = new Set<string>();
       const outstanding = new Map<string, number>();
       for (const { req, owner } of await listRequests()) {
         if (req.requestor !== MIN_READY_REQUESTOR) continue;
@@ -63,11 +68,14 @@ export function createMinReadyActivities(ctx: LauncherContext) {
           // as Nodepool: free the nodes without locking them, then delete the request
           if (req.state === 'fulfilled') {
             for (const nodeId of req.nodes) {
-              await updateNode(zk, nodeId, (n) => {
-                if (n.allocated_to !== req.id) return false;
-                n.allocated_to = null;
+              const n = await updateNode(zk, nodeId, (node) => {
+                if (node.allocated_to !== req.id) return false;
+                node.allocated_to = null;
               });
+              if (n) freed.add(nodeId);
             }
+          } else {
+            for (const label of req.node_types) failed.add(label);
           }
           try {
             await zk.delete(requestPath(req.id));
@@ -81,12 +89,13 @@ export function createMinReadyActivities(ctx: LauncherContext) {
           for (const label of req.node_types) outstanding.set(label, (outstanding.get(label) ?? 0) + 1);
         }
       }
-      // read fresh: the cache may still show the nodes just freed above as allocated
-      const nodes = await listNodes(zk);
+      const skip = new Set([...(input.skip ?? []), ...failed]);
+      const nodes = await ctx.nodes();
       let submitted = 0;
       for (const label of Object.values(ctx.config().labels)) {
-        if (label.minReady <= 0) continue;
-        const free = nodes.filter((n) => n.state === 'ready' && !n.allocated_to && n.type.includes(label.name)).length;
+        if (label.minReady <= 0 || skip.has(label.name)) continue;
+        // the nodes freed above may still show as allocated in the cache
+        const free = nodes.filter((n) => n.state === 'ready' && (!n.allocated_to || freed.has(n.id)) && n.type.includes(label.name)).length;
         const need = label.minReady - free - (outstanding.get(label.name) ?? 0);
         if (need <= 0 || !(await imageAvailable(label.name))) continue;
         for (let i = 0; i < need; i++) {
@@ -105,7 +114,14 @@ export function createMinReadyActivities(ctx: LauncherContext) {
         }
         logger.info({ label: label.name, need }, 'submitted min-ready requests');
       }
-      return { submitted, deleted };
+      return { submitted, deleted, failed: [...failed] };
     },
   };
+}
+
+export interface MinReadyPassResult {
+  submitted: number;
+  deleted: number;
+  /** Labels whose min-ready request failed (declined at capacity): not asked for again at once. */
+  failed: string[];
 }

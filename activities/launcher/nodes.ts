@@ -140,6 +140,14 @@ export function createNodeActivities(ctx: LauncherContext) {
       return (await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, state as NodeState))) !== null;
     },
 
+    /** A READY node goes free (its request was declined or withdrawn). */
+    async deallocateNode({ nodeId }: { nodeId: string }): Promise<void> {
+      await updateNode(ctx.zk(), nodeId, (n) => {
+        if (!n.allocated_to) return false;
+        n.allocated_to = null;
+      });
+    },
+
     async prepareDelete({ nodeId }: { nodeId: string }): Promise<{ provider: string | null; serverId: string | null } | null> {
       const n = await updateNode(ctx.zk(), nodeId, (node) => {
         if (node.state !== 'deleting') setNodeState(node, 'deleting');

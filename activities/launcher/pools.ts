@@ -42,7 +42,8 @@ export class PoolRegistry {
   private readonly uuids = new Map<string, string>();
   private pools = new Map<string, OurPool>();
   private readonly regs = new Map<string, Registration>();
-  private readonly paused = new Map<string, Set<string>>();
+  /** Pools admission found at quota in its last pass (the component's `paused`). */
+  private readonly paused = new Set<string>();
   private launcherReg: Registration = { path: null, version: -1, doc: Buffer.alloc(0) };
   private readonly logger = log('pools');
   private chain: Promise<void> = Promise.resolve();
@@ -67,7 +68,7 @@ export class PoolRegistry {
   }
 
   isPaused(id: string): boolean {
-    return (this.paused.get(id)?.size ?? 0) > 0;
+    return this.paused.has(id);
   }
 
   /** Recomputes our pools from the config and brings the registrations in line (serialised). */
@@ -83,11 +84,11 @@ export class PoolRegistry {
     return this.sync(config);
   }
 
-  setPaused(poolId: string, requestId: string, paused: boolean, config: NodepoolConfig): Promise<void> {
-    const set = this.paused.get(poolId) ?? new Set<string>();
-    if (paused) set.add(requestId);
-    else set.delete(requestId);
-    this.paused.set(poolId, set);
+  /** Sets a pool's `paused` (at quota: other launchers' pools stop yielding to it). */
+  setPaused(poolId: string, paused: boolean, config: NodepoolConfig): Promise<void> {
+    if (paused === this.paused.has(poolId)) return this.chain;
+    if (paused) this.paused.add(poolId);
+    else this.paused.delete(poolId);
     return this.sync(config);
   }
 

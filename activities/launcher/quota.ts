@@ -52,11 +52,15 @@ export class QuotaTracker {
     return v;
   }
 
-  /** The cloud's limits minus what is used there by anything but this provider's nodes. */
-  async cloudAvailable(provider: Provider, cfg: OpenStackProvider, ourUsage: Resources): Promise<Record<string, number>> {
+  /**
+   * The cloud's limits minus what is used there by anything but this provider's nodes.
+   * `ourUsage` (what our nodes with servers use) is only asked for when the cache is refreshed.
+   */
+  async cloudAvailable(provider: Provider, cfg: OpenStackProvider, ourUsage: Resources | (() => Promise<Resources>)): Promise<Record<string, number>> {
     const hit = this.cloudCache.get(cfg.name);
     if (hit && Date.now() - hit.at < QUOTA_CACHE_MS) return hit.v;
     const q = await provider.getQuota();
+    const usage = typeof ourUsage === 'function' ? await ourUsage() : ourUsage;
     const figures: Record<string, { max: number; used: number } | undefined> = {
       instances: q.instances,
       cores: q.cores,
@@ -68,7 +72,7 @@ export class QuotaTracker {
     for (const [k, f] of Object.entries(figures)) {
       if (!f) continue;
       // what others use = what the cloud counts minus what our nodes account for
-      const unmanaged = Math.max(0, f.used - (ourUsage[k] ?? 0));
+      const unmanaged = Math.max(0, f.used - (usage[k] ?? 0));
       v[k] = f.max - unmanaged;
     }
     this.cloudCache.set(cfg.name, { at: Date.now(), v });
@@ -77,6 +81,12 @@ export class QuotaTracker {
 
   invalidate(providerName: string): void {
     this.cloudCache.delete(providerName);
+  }
+
+  /** When the cached cloud limits of this provider expire (null: not cached). */
+  expiresAt(providerName: string): number | null {
+    const hit = this.cloudCache.get(providerName);
+    return hit ? hit.at + QUOTA_CACHE_MS : null;
   }
 }
 

@@ -1,6 +1,6 @@
-// Writes to a request the workflow holds the lock for: accept (`pending`), decline (declined_by,
-// then `failed` once every registered pool declined), fulfil in Nodepool's write order (unlock
-// the nodes, write the request, unlock the request), and letting go of a withdrawn request.
+// Writes to a request the workflow holds the lock for: decline (declined_by, then `failed` once
+// every registered pool declined), fulfil in Nodepool's write order (unlock the nodes, write the
+// request, unlock the request), hand it back to the queue, and let go of a withdrawn request.
 import { setRequestState } from '../../lib/zk/codec-request';
 import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
@@ -8,7 +8,7 @@ import { readRequest, updateNode, updateRequest } from './store';
 import { registeredPools } from './pools';
 import { deleteContenders } from './locks';
 import { type LauncherContext } from './context';
-import type { AcceptResult, DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, PoolRef, ReleaseLockInput } from './api';
+import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, ReleaseLockInput } from './api';
 
 export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
 
@@ -27,30 +27,6 @@ async function releaseNodes(zk: ZkSession, nodes: HeldNode[], deallocate: boolea
 export function createRequestActivities(ctx: LauncherContext) {
   const logger = log('request');
   return {
-    async acceptRequest({ requestId, pool }: { requestId: string; pool: PoolRef }): Promise<AcceptResult> {
-      // re-read under the lock: it may have changed since we evaluated it
-      const cur = await readRequest(ctx.zk(), requestId);
-      if (!cur) return { ok: false, why: 'request is gone' };
-      if (cur.value.state !== 'requested') return { ok: false, why: `state is ${cur.value.state}` };
-      if (cur.value.declined_by.includes(pool.id)) return { ok: false, why: 'already declined by this pool' };
-      const r = await updateRequest(ctx.zk(), requestId, (req) => {
-        if (req.state !== 'requested') return false;
-        setRequestState(req, 'pending');
-      });
-      if (!r) return { ok: false, why: 'request changed while accepting' };
-      logger.info({ requestId, pool: pool.id }, 'accepted node request');
-      return {
-        ok: true,
-        request: {
-          nodeTypes: r.node_types,
-          reuse: r.reuse,
-          requestor: r.requestor,
-          tenantName: r.tenant_name,
-          minReady: r.requestor === MIN_READY_REQUESTOR,
-        },
-      };
-    },
-
     async declineRequest(input: DeclineInput): Promise<DeclineResult> {
       const zk = ctx.zk();
       await releaseNodes(zk, input.nodes, true);
@@ -92,8 +68,20 @@ export function createRequestActivities(ctx: LauncherContext) {
       logger.info({ requestId: input.requestId }, 'node request withdrawn; nodes freed');
     },
 
-    async setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void> {
-      await ctx.pools.setPaused(input.pool.id, input.requestId, input.paused, ctx.config());
+    /**
+     * Hands an accepted request back to the queue: reused nodes deallocated and unlocked, the
+     * request `requested` again (nodes cleared), then unlocked. Admission takes it again, in order.
+     */
+    async returnRequest(input: { requestId: string; reason: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
+      const zk = ctx.zk();
+      await releaseNodes(zk, input.nodes, true);
+      const r = await updateRequest(zk, input.requestId, (req) => {
+        if (req.state !== 'pending') return false;
+        req.nodes = [];
+        setRequestState(req, 'requested');
+      });
+      await deleteContenders(zk, input.requestLock);
+      logger.info({ requestId: input.requestId, reason: input.reason, result: r ? 'requested' : 'unchanged' }, 'handed node request back to the queue');
     },
   };
 }

@@ -9,13 +9,11 @@ import type {
   HoldLockInput,
   HoldLockResult,
   NodeStateEvent,
-  PoolRef,
   ReleaseLockInput,
   ServerInfo,
 } from './api';
-import type { TakeResult } from './take';
-import type { FillSlotInput, FillSlotResult } from './fill-slot';
 import type { BeginLaunchResult } from './begin-launch';
+import type { MinReadyPassResult } from './min-ready';
 
 export interface LockActivities {
   holdLock(input: HoldLockInput): Promise<HoldLockResult>;
@@ -38,25 +36,21 @@ export interface CreateServerInput {
 }
 
 /**
- * What the launcher's workflows call as local activities. evaluateRequest, acceptRequest,
- * findReusableNode, allocateNode, claimLaunch and startLaunch are steps inside takeRequest,
- * fillSlot and beginLaunch (see index.ts), not called by workflows on their own.
+ * What the launcher's workflows call as local activities. startLaunch is a step inside
+ * beginLaunch (see index.ts), not called by workflows on its own.
  */
 export interface LauncherActivities {
   /** Non-blocking acquire in this worker's session; the contender (token as data) stays. */
   tryLock(input: ReleaseLockInput): Promise<boolean>;
   releaseLock(input: ReleaseLockInput): Promise<void>;
 
-  // requests
-  /** evaluate → lock → accept or decline, in one call (see take.ts). */
-  takeRequest(input: { requestId: string; lock: ReleaseLockInput }): Promise<TakeResult>;
+  // requests (accepted by admission: workers/launcher/admission)
   declineRequest(input: DeclineInput): Promise<DeclineResult>;
-  /** Reuse (lock + allocate) or claim a launch for one node of a request (fill-slot.ts). */
-  fillSlot(input: FillSlotInput): Promise<FillSlotResult>;
-  setPoolPaused(input: { pool: PoolRef; requestId: string; paused: boolean }): Promise<void>;
   fulfilRequest(input: FulfilInput): Promise<FulfilResult>;
   /** The request znode is gone: clear allocations, unlock nodes and the request. */
   abandonRequest(input: { requestId: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void>;
+  /** Back to `requested` (nodes freed, then unlocked): admission takes it again in order. */
+  returnRequest(input: { requestId: string; reason: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void>;
 
   // nodes
   readNodeEvent(input: { nodeId: string }): Promise<NodeStateEvent>;
@@ -81,7 +75,7 @@ export interface LauncherActivities {
   reportLaunch(input: { nodeId: string; result: string; durationMs: number; requestor: string | null }): Promise<void>;
 
   // min-ready
-  minReadyPass(): Promise<{ submitted: number; deleted: number }>;
+  minReadyPass(input: { skip?: string[] }): Promise<MinReadyPassResult>;
 }
 
 export interface LaunchServerInput extends CreateServerInput {

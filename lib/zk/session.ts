@@ -84,6 +84,13 @@ export type MultiOp =
   | { op: 'delete'; path: string; version?: number }
   | { op: 'check'; path: string; version: number };
 
+export interface MultiResult {
+  /** A create's path, with the sequence suffix for a sequential create. */
+  path?: string;
+  /** A set's new stat. */
+  stat?: ZStat;
+}
+
 /** Something that must be told when the session it lives in is gone (a held lock). */
 export interface SessionBound {
   readonly path: string;
@@ -533,9 +540,13 @@ export class ZkSession extends EventEmitter {
     }
   }
 
-  /** Atomic multi-op (versions passed through correctly, unlike the library's Transaction). */
-  async multi(ops: MultiOp[]): Promise<void> {
-    await this.call<unknown>(ops[0]?.path ?? '/', (c, cb) => {
+  /**
+   * Atomic multi-op (versions passed through correctly, unlike the library's Transaction).
+   * Resolves to one result per op: the created path (with its sequence suffix) for a create,
+   * the new stat for a set. A failed op rejects the whole call with that op's error.
+   */
+  async multi(ops: MultiOp[]): Promise<MultiResult[]> {
+    const results = await this.call<Array<{ path?: string; stat?: zk.Stat }>>(ops[0]?.path ?? '/', (c, cb) => {
       const t = c.transaction();
       for (const o of ops) {
         if (o.op === 'create') t.create(o.path, o.data ?? Buffer.alloc(0), zk.ACL.OPEN_ACL_UNSAFE, (o.ephemeral ? 1 : 0) + (o.sequential ? 2 : 0));
@@ -545,6 +556,7 @@ export class ZkSession extends EventEmitter {
       }
       t.commit((e, r) => cb(e, r));
     });
+    return (results ?? []).map((r) => ({ path: r.path, stat: r.stat ? toStat(r.stat) : undefined }));
   }
 
   /** Resolves when the session is connected (now or later), rejects after timeoutMs. */

@@ -89,8 +89,6 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
             TEMPORAL_ADDRESS: temporalRef.address,
             TEMPORAL_NAMESPACE: temporalRef.namespace,
             OS_CLIENT_CONFIG_FILE: cloudsFile,
-            NODEPOOL_MIN_READY_INTERVAL: '1',
-            NODEPOOL_POLL_INTERVAL_MS: '500',
             ...extraEnv,
           },
         },

@@ -1,6 +1,7 @@
 // Wires a running launcher together: ZooKeeper session, Temporal workers (the `launcher` queue
 // and one `provider/<name>` queue per provider, rate-limited by Nodepool's `rate`), pool
-// registration, the ZooKeeper watchers, min-ready, and live config reload.
+// registration, the ZooKeeper watchers, admission (how pools take requests from the queue),
+// min-ready, and live config reload.
 import { hostname } from 'node:os';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -20,13 +21,14 @@ import { connectTemporal, ensureSearchAttributes, type TemporalHandles } from '.
 import { connectZooKeeper } from '../common/zookeeper';
 import { ProviderClients } from './providers';
 import { LauncherWatchers } from './watchers';
+import { RegistryCache } from './registry';
+import { Admission } from './admission/admission';
 import { NodeGauges } from './gauges';
+import { minReadyPokeSignal } from '../../workflows/min-ready';
 
 export interface LauncherOptions {
-  /** min-ready pass interval (seconds). */
+  /** Seconds between min-ready passes when nothing changed (passes run on changes). */
   minReadyInterval?: number;
-  /** ZooKeeper poll interval (ms). */
-  pollIntervalMs?: number;
   /** Seconds between cleanup passes (Nodepool: 60); NODEPOOL_CLEANUP_INTERVAL by default. */
   cleanupInterval?: number;
 }
@@ -40,7 +42,11 @@ export class Launcher {
   private readonly providers = new ProviderClients();
   private pools!: PoolRegistry;
   private watchers!: LauncherWatchers;
+  private registry!: RegistryCache;
+  private admission!: Admission;
   private ctx!: LauncherContext;
+  private minReadyPokedAt = 0;
+  private minReadyTimer?: NodeJS.Timeout;
   /** Set once the first pass is done: the web app's /ready answers 200 from then on. */
   ready = false;
 
@@ -75,7 +81,8 @@ export class Launcher {
     // Request workflows are started through the workers' own connection, so the server can hand
     // the first workflow task straight back to this process (eager start): one hop fewer.
     const eagerClient = new Client({ connection: this.temporal.native, namespace: this.temporal.namespace });
-    this.watchers = new LauncherWatchers(() => this.zk, eagerClient, this.pools, () => this.config, this.opts.pollIntervalMs, new NodeGauges(this.stats));
+    this.watchers = new LauncherWatchers(this.zk, eagerClient, () => this.config, new NodeGauges(this.stats));
+    this.registry = new RegistryCache(this.zk, () => new Set(this.pools.ours().map((p) => p.id)));
     this.ctx = {
       zk: () => this.zk,
       config: () => this.config,
@@ -84,11 +91,18 @@ export class Launcher {
       quota: new QuotaTracker(),
       stats: this.stats,
       nodes: async () => this.watchers.nodes(),
-      noteCreated: (n) => this.watchers.noteCreated(n),
+      requests: () => this.watchers.requests(),
     };
+    this.admission = new Admission({ ctx: this.ctx, client: eagerClient, watchers: this.watchers, registry: this.registry, hostname: host.split('.')[0] ?? host });
     await this.startWorker(LAUNCHER_QUEUE, 0);
     await this.syncProviderWorkers(config);
-    this.watchers.start();
+    // every change that could let a waiting request in wakes admission; nothing polls
+    this.watchers.on('requests', () => this.admission.poke());
+    this.watchers.on('nodes', () => this.admission.poke());
+    this.watchers.on('min-ready', () => this.pokeMinReady());
+    this.registry.on('changed', () => this.admission.poke());
+    await Promise.all([this.watchers.start(), this.registry.start()]);
+    await this.admission.start();
     await this.temporal.client.workflow.start<typeof minReadyWorkflow>('minReadyWorkflow', {
       workflowId: workflowIds.minReady(),
       taskQueue: LAUNCHER_QUEUE,
@@ -108,9 +122,26 @@ export class Launcher {
       await this.pools.sync(cfg);
       await this.syncProviderWorkers(cfg);
       await this.startCleanups(cfg);
+      this.admission.poke();
+      this.pokeMinReady();
     } catch (err) {
       this.logger.error({ err }, 'reconfiguration failed');
     }
+  }
+
+  /** Wakes the min-ready workflow, at most once a second (a burst of changes makes one pass). */
+  private pokeMinReady(): void {
+    if (this.minReadyTimer) return;
+    const wait = Math.max(0, this.minReadyPokedAt + 1000 - Date.now());
+    this.minReadyTimer = setTimeout(() => {
+      this.minReadyTimer = undefined;
+      this.minReadyPokedAt = Date.now();
+      this.temporal.client.workflow
+        .getHandle(workflowIds.minReady())
+        .signal(minReadyPokeSignal)
+        .catch((err: unknown) => this.logger.warn({ err }, 'could not wake min-ready'));
+    }, wait);
+    this.minReadyTimer.unref();
   }
 
   private async syncProviderWorkers(cfg: NodepoolConfig): Promise<void> {
@@ -173,7 +204,10 @@ export class Launcher {
   async stop(): Promise<void> {
     this.ready = false;
     this.holder.stop();
+    if (this.minReadyTimer) clearTimeout(this.minReadyTimer);
+    await this.admission?.stop();
     this.watchers?.stop();
+    this.registry?.stop();
     for (const w of this.workers.values()) w.worker.shutdown();
     await Promise.all([...this.workers.values()].map((w) => w.done));
     await this.pools?.close().catch(() => undefined);

@@ -15,11 +15,14 @@ export type CacheEvent<T> =
 export interface Entry<T> {
   value: T;
   version: number;
+  /** Session id of the owner of an ephemeral znode, 0n otherwise. */
+  owner: bigint;
 }
 
 export class ChildrenCache<T> extends EventEmitter {
   protected readonly entries = new Map<string, Entry<T>>();
-  private readonly fetching = new Set<string>();
+  /** Reads in flight (a second fetch of the same child waits for the first, then reads again). */
+  private readonly fetching = new Map<string, Promise<void>>();
   /** Watches that fired while a read was in flight: read again when it ends. */
   private readonly again = new Set<string>();
   private listing = false;
@@ -123,6 +126,29 @@ export class ChildrenCache<T> extends EventEmitter {
     await this.onChildren();
   }
 
+  /**
+   * Records a child we just wrote ourselves (so a check made before the watch fires counts it),
+   * and reads a new one to arm its data watch; the read reports nothing unless it changed since.
+   */
+  note(id: string, value: T, version: number, owner = 0n): void {
+    if (this.stopped) return;
+    const prev = this.entries.get(id);
+    if (prev && prev.version >= version) return;
+    this.entries.set(id, { value, version, owner });
+    // a known child's data watch is armed already (a second one would fire twice from now on)
+    if (!prev) void this.fetch(id);
+  }
+
+  /**
+   * Lists the children now and reads the ones not known yet, without waiting for a watch: after
+   * it resolves the cache holds every child that existed when it was called (e.g. znodes another
+   * process created just before it told us so through ZooKeeper).
+   */
+  async catchUp(): Promise<void> {
+    const children = (await this.session.getChildren(this.parent)).filter((c) => !this.skip(c));
+    await Promise.all(children.filter((id) => !this.entries.has(id)).map((id) => this.fetch(id)));
+  }
+
   private async listChildren(): Promise<string[] | null> {
     try {
       const children = await this.session.getChildren(this.parent, () => void this.onChildren());
@@ -173,13 +199,19 @@ export class ChildrenCache<T> extends EventEmitter {
   }
 
   /** (Re-)reads one child and arms its data watch. */
-  private async fetch(id: string): Promise<void> {
-    if (this.stopped) return;
-    if (this.fetching.has(id)) {
+  private fetch(id: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const inFlight = this.fetching.get(id);
+    if (inFlight) {
       this.again.add(id);
-      return;
+      return inFlight;
     }
-    this.fetching.add(id);
+    const run = this.read(id);
+    this.fetching.set(id, run);
+    return run;
+  }
+
+  private async read(id: string): Promise<void> {
     try {
       const path = `${this.parent}/${id}`;
       let got;
@@ -202,7 +234,7 @@ export class ChildrenCache<T> extends EventEmitter {
         this.logger.warn({ err: e, path }, 'cannot decode; skipping');
         return;
       }
-      this.entries.set(id, { value, version: got.stat.version });
+      this.entries.set(id, { value, version: got.stat.version, owner: got.stat.ephemeralOwner });
       if (prev) this.emitEvent({ type: 'changed', id, value, previous: prev.value, version: got.stat.version });
       else this.emitEvent({ type: 'added', id, value, version: got.stat.version });
     } catch (e) {
