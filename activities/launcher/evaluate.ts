@@ -146,18 +146,20 @@ export function createEvaluator(ctx: LauncherContext): Evaluator {
 
     const declines: PoolRef[] = [];
     const reasons: string[] = [];
-    let defer: { why: string; pool: OurPool | null } | null = null;
+    /** Why it waits: for one of our pools (full, tenant, concurrency), else a general reason. */
+    let waitsFor: { why: string; pool: OurPool } | null = null;
+    let defer: { why: string } | null = null;
     for (const p of ours) {
       if (req.provider && req.provider !== p.provider && candidates.some((c) => c.provider === req.provider)) {
-        defer ??= { why: `provider ${req.provider} is preferred`, pool: null };
+        defer ??= { why: `provider ${req.provider} is preferred` };
         continue;
       }
       if (candidates.some((c) => !ourIds.has(c.id) && c.priority < p.config.priority && !c.paused)) {
-        defer ??= { why: 'a pool with a better priority can serve it', pool: null };
+        defer ??= { why: 'a pool with a better priority can serve it' };
         continue;
       }
       if (!supportsAll(p.config.supportedLabels) && candidates.length > 0) {
-        defer ??= { why: 'other pools serve these labels', pool: null };
+        defer ??= { why: 'other pools serve these labels' };
         continue;
       }
       const reason = await cachedDeclineReason(p, req, view.nodes);
@@ -168,20 +170,20 @@ export function createEvaluator(ctx: LauncherContext): Evaluator {
       }
       const blocked = view.blocked.get(p.id);
       if (blocked) {
-        defer ??= { why: blocked, pool: p };
+        waitsFor ??= { why: blocked, pool: p };
         continue;
       }
       if (await tenantBlocked(p, req, view.nodes)) {
-        defer ??= { why: `tenant ${req.tenant_name} is at its resource limits`, pool: p };
+        waitsFor ??= { why: `tenant ${req.tenant_name} is at its resource limits`, pool: p };
         continue;
       }
       if (concurrencyBlocked(p, view)) {
-        defer ??= { why: `provider ${p.provider} is at max-concurrency`, pool: p };
+        waitsFor ??= { why: `provider ${p.provider} is at max-concurrency`, pool: p };
         continue;
       }
       return { kind: 'accept', pool: p };
     }
     if (declines.length) return { kind: 'decline', pools: declines, reason: reasons.join('; ') };
-    return { kind: 'defer', why: defer?.why ?? 'waiting', pool: defer?.pool ?? null };
+    return { kind: 'defer', why: (waitsFor ?? defer)?.why ?? 'waiting', pool: waitsFor?.pool ?? null };
   };
 }

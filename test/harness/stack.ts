@@ -3,7 +3,7 @@
 // -9 and started again). Zuul is played by test/zuul/zuul_standin.py (kazoo).
 import { after, before } from 'node:test';
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -27,8 +27,10 @@ export interface Stack {
   configPath: string;
   /** Writes nodepool.yaml (zookeeper-servers filled in) from a config object. */
   writeConfig(config: Record<string, unknown>): void;
-  /** nodeArgs: extra Node.js flags for the launcher process (e.g. --cpu-prof for the bench). */
+  /** Resolves once the launcher is running. nodeArgs: extra Node.js flags (e.g. --cpu-prof for the bench). */
   startLauncher(extraEnv?: Record<string, string>, nodeArgs?: string[]): Promise<void>;
+  /** Another nodepool-launcher process on the same config (logs to launcher-<name>.log). */
+  startOtherLauncher(name: string): LauncherProcess;
   stopLauncher(): Promise<void>;
   killLauncher(): Promise<void>;
   launcherLog: string;
@@ -39,9 +41,33 @@ export interface Stack {
   zuul(args: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+export interface LauncherProcess {
+  readonly pid: number | undefined;
+  log: string;
+  /** Resolves once it logged "launcher running" (admission is on from then). */
+  running: Promise<void>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
 export interface StackHandle extends Stack {
   /** Stops the launcher, the simulator and the servers. */
   stop(): Promise<void>;
+}
+
+const logSize = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
+
+/** Waits until a launcher process logged "launcher running" after byte `from` of its log. */
+async function launcherRunning(logFile: string, from: number, child: ChildProcess): Promise<void> {
+  await pollUntil(
+    'launcher running',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      return existsSync(logFile) && readFileSync(logFile).subarray(from).includes('"launcher running"');
+    },
+    90_000,
+    100,
+  );
 }
 
 /** Starts the whole stack (servers in parallel) with nodepool.yaml made from `config`. */
@@ -57,6 +83,19 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
   const configPath = join(dir, 'nodepool.yaml');
   const launcherLog = join(dir, 'launcher.log');
   let launcher: ChildProcess | undefined;
+  const others = new Set<() => ChildProcess | undefined>();
+  const spawnLauncher = (logFile: string, pidFile: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) =>
+    spawnServer(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', pidFile], logFile, {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        TEMPORAL_ADDRESS: temporalRef.address,
+        TEMPORAL_NAMESPACE: temporalRef.namespace,
+        OS_CLIENT_CONFIG_FILE: cloudsFile,
+        ...extraEnv,
+      },
+    });
   const s: StackHandle = {
     dir,
     zkServer: zkServerRef,
@@ -77,22 +116,31 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
       renameSync(tmp, configPath);
     },
     async startLauncher(extraEnv = {}, nodeArgs = []) {
-      launcher = spawnServer(
-        process.execPath,
-        [...nodeArgs, '--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', join(dir, 'launcher.pid')],
-        launcherLog,
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            NODE_OPTIONS: '',
-            TEMPORAL_ADDRESS: temporalRef.address,
-            TEMPORAL_NAMESPACE: temporalRef.namespace,
-            OS_CLIENT_CONFIG_FILE: cloudsFile,
-            ...extraEnv,
-          },
+      const from = logSize(launcherLog);
+      launcher = spawnLauncher(launcherLog, join(dir, 'launcher.pid'), extraEnv, nodeArgs);
+      await launcherRunning(launcherLog, from, launcher);
+    },
+    startOtherLauncher(name) {
+      const log = join(dir, `launcher-${name}.log`);
+      const from = logSize(log);
+      let child: ChildProcess | undefined = spawnLauncher(log, join(dir, `launcher-${name}.pid`));
+      others.add(() => child);
+      const running = launcherRunning(log, from, child);
+      return {
+        log,
+        running,
+        get pid() {
+          return child?.pid;
         },
-      );
+        async stop() {
+          if (child) await stopProcess(child, 15_000);
+          child = undefined;
+        },
+        async kill() {
+          if (child) await killProcess(child);
+          child = undefined;
+        },
+      };
     },
     async stopLauncher() {
       if (launcher) await stopProcess(launcher, 15_000);
@@ -133,6 +181,10 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
       });
     },
     async stop() {
+      for (const other of others) {
+        const child = other();
+        if (child) await stopProcess(child, 15_000);
+      }
       if (launcher) await stopProcess(launcher, 15_000);
       await zk.close();
       await connection.close();

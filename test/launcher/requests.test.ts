@@ -1,10 +1,11 @@
 // How requests are served: several nodes and labels in requested order, unknown labels declined
-// until the request fails, max-servers making a request wait (pending) until nodes are freed,
+// until the request fails, max-servers making a request wait (still `requested`, the pool paused) until nodes are freed,
 // and a request withdrawn by Zuul while its node is still booting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics } from '../harness/stack';
 import { listNodes, readRequest } from '../../activities/launcher/store';
+import { registeredPools } from '../../lib/zk/operations/components';
 
 const stack = useStack(
   (cloud) => ({
@@ -81,16 +82,20 @@ test('a label no pool offers is declined by every pool and the request fails', a
   });
 });
 
-test('at max-servers a request waits (pending) and is served when a node is freed', async (t) => {
+test('at max-servers a request waits (requested, pool paused) and is served when a node is freed', async (t) => {
   const s = stack();
   await withDiagnostics(s, t, async () => {
     const first = s.zuul(['request', '--label', 'capped', '--label', 'capped', '--wait', '--use', '--job-seconds', '8', '--release', '--timeout', '90']);
     await eventually('two capped nodes in use', async () => (await listNodes(s.zk)).filter((n) => n.type.includes('capped') && n.state === 'in-use').length === 2);
     const second = s.zuul(['request', '--label', 'capped', '--wait', '--timeout', '120']);
-    await eventually('second request pending', async () => {
-      const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; node_types: string[] }>;
-      return Object.values(reqs).some((r) => r.node_types?.[0] === 'capped' && r.node_types.length === 1 && r.state === 'pending');
-    });
+    // as in Nodepool: the waiting request stays `requested` with nothing declined, and the pool
+    // component says paused (other launchers' pools stop yielding to it)
+    await eventually('pool capped paused', async () => (await registeredPools(s.zk)).find((p) => p.name === 'capped')?.paused === true);
+    const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; node_types: string[]; declined_by: string[] }>;
+    const waiting = Object.values(reqs).filter((r) => r.node_types?.[0] === 'capped' && r.node_types.length === 1);
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.state, 'requested');
+    assert.deepEqual(waiting[0]?.declined_by ?? [], []);
     assert.ok((await s.sim.admin.state()).servers.filter((sv) => sv.metadata.nodepool_pool_name === 'capped').length <= 2);
     assert.equal((await first).state, 'fulfilled');
     const out = await second;

@@ -3,7 +3,8 @@
 // new session), so nothing is polled and a waiting request costs nothing until it changes.
 // What changes is passed on: node state changes to node workflows (started in "adopt" mode
 // for nodes that have none, e.g. used nodes after a restart), a withdrawn request to its
-// workflow, and 'requests' / 'nodes' / 'min-ready' events to admission and min-ready.
+// workflow, and 'requests' / 'nodes' / 'min-ready' events to admission and min-ready ('requests'
+// and 'nodes' once the cache has read a whole change, so a burst is seen in one piece).
 import { EventEmitter } from 'node:events';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { type Node, type NodeRequest } from '../../lib/model';
@@ -43,6 +44,15 @@ export class LauncherWatchers extends EventEmitter {
     this.nodeCache = new ChildrenCache(session, NODES, decodeNode);
     this.requestCache.on('event', (ev: CacheEvent<NodeRequest>) => this.onRequest(ev));
     this.nodeCache.on('event', (ev: CacheEvent<Node>) => this.onNode(ev));
+    // admission acts on the whole queue: tell it once a listing is read completely, not per child
+    this.requestCache.on('settled', () => this.flush('requests'));
+    this.nodeCache.on('settled', () => this.flush('nodes'));
+  }
+
+  private readonly pendingNews = new Set<'requests' | 'nodes'>();
+
+  private flush(what: 'requests' | 'nodes'): void {
+    if (this.pendingNews.delete(what)) this.emit(what);
   }
 
   async start(): Promise<void> {
@@ -70,7 +80,7 @@ export class LauncherWatchers extends EventEmitter {
   }
 
   private onRequest(ev: CacheEvent<NodeRequest>): void {
-    this.emit('requests');
+    this.pendingNews.add('requests');
     const req = ev.type === 'deleted' ? ev.previous : ev.value;
     if (req.requestor === MIN_READY_REQUESTOR && (ev.type !== 'changed' || ev.previous.state !== ev.value.state)) this.emit('min-ready');
     // only an accepted (pending) request has a workflow to tell
@@ -84,19 +94,41 @@ export class LauncherWatchers extends EventEmitter {
     const before = ev.type === 'changed' ? ev.previous : null;
     const moved = ev.type !== 'changed' || before?.state !== ev.value.state || before?.allocated_to !== ev.value.allocated_to;
     if (!moved) return;
-    this.emit('nodes');
+    // what can let a waiting request in: a node gone, a READY node free to reuse, a launch ended
+    const building = (n: Node | null) => n?.state === 'init' || n?.state === 'building';
+    if (ev.type === 'deleted' || (node.state === 'ready' && !node.allocated_to) || (building(before) && !building(node))) this.pendingNews.add('nodes');
     this.scheduleGauges();
     if (node.type.some((l) => (this.config().labels[l]?.minReady ?? 0) > 0)) this.emit('min-ready');
     if (!this.ours(node)) return;
     if (ev.type === 'deleted') {
       const gone: NodeStateEvent = { exists: false, state: null, allocatedTo: null, stateTime: null };
-      void this.signal(workflowIds.node(ev.id), async (h) => h.signal(nodeStateSignal, gone));
+      this.toNode(ev.id, () => this.signal(workflowIds.node(ev.id), async (h) => h.signal(nodeStateSignal, gone)));
       return;
     }
     // A launch's own steps (init → building → ready) are not news to its node workflow, which
     // reads the node itself when the launch ends; a signal would only cost it a workflow task.
     const launchStep = node.state === 'init' || node.state === 'building' || (node.state === 'ready' && (before?.state === 'init' || before?.state === 'building'));
-    if (!launchStep) void this.tellNode(node);
+    if (!launchStep) this.toNode(node.id, () => this.tellNode(node));
+  }
+
+  /** Per node, one signal at a time and only the newest waiting: in-use must not overtake used. */
+  private readonly nodeSignals = new Map<string, { next: (() => Promise<void>) | null }>();
+
+  private toNode(id: string, send: () => Promise<void>): void {
+    const queued = this.nodeSignals.get(id);
+    if (queued) {
+      queued.next = send;
+      return;
+    }
+    const q = { next: send as (() => Promise<void>) | null };
+    this.nodeSignals.set(id, q);
+    void (async () => {
+      for (let f = q.next; f; f = q.next) {
+        q.next = null;
+        await f();
+      }
+      this.nodeSignals.delete(id);
+    })();
   }
 
   private ours(n: Node): boolean {

@@ -19,6 +19,9 @@ export interface Entry<T> {
   owner: bigint;
 }
 
+/** Children read at once when a listing brings many new ones (a burst of requests). */
+const READ_PARALLEL = 64;
+
 export class ChildrenCache<T> extends EventEmitter {
   protected readonly entries = new Map<string, Entry<T>>();
   /** Reads in flight (a second fetch of the same child waits for the first, then reads again). */
@@ -179,7 +182,17 @@ export class ChildrenCache<T> extends EventEmitter {
       } while (this.relist && !this.stopped);
     } finally {
       this.listing = false;
+      this.settled();
     }
+  }
+
+  /**
+   * Emits 'settled' once the cache has taken in a change completely: a listing with all the new
+   * children it brought, or one child's new data. Whoever acts on the whole set (e.g. in order)
+   * waits for this instead of acting on each child's event while a listing is half read.
+   */
+  private settled(): void {
+    if (!this.listing && !this.stopped) this.emit('settled');
   }
 
   private async applyListing(): Promise<void> {
@@ -188,8 +201,8 @@ export class ChildrenCache<T> extends EventEmitter {
     const children = await this.listChildren();
     if (!children) return;
     const present = new Set(children);
-    if (full) await Promise.all(children.map((id) => this.fetch(id)));
-    else for (const id of children) if (!this.entries.has(id)) await this.fetch(id);
+    const toRead = full ? children : children.filter((id) => !this.entries.has(id));
+    for (let i = 0; i < toRead.length; i += READ_PARALLEL) await Promise.all(toRead.slice(i, i + READ_PARALLEL).map((id) => this.fetch(id)));
     for (const [id, e] of [...this.entries]) {
       if (!present.has(id)) {
         this.entries.delete(id);
@@ -217,8 +230,11 @@ export class ChildrenCache<T> extends EventEmitter {
       let got;
       try {
         got = await this.session.get(path, (ev) => {
-          if (ev.type !== 'deleted' && ev.type !== 'children') void this.fetch(id);
-          else if (ev.type === 'deleted') this.dropped(id);
+          if (ev.type !== 'deleted' && ev.type !== 'children') void this.fetch(id).then(() => this.settled());
+          else if (ev.type === 'deleted') {
+            this.dropped(id);
+            this.settled();
+          }
         });
       } catch (e) {
         if (isNoNode(e)) return this.dropped(id);

@@ -59,6 +59,7 @@ interface PoolQueue {
 }
 
 export class Admission {
+  private started = false;
   private running = false;
   private again = false;
   private stopped = false;
@@ -91,9 +92,11 @@ export class Admission {
     this.requests = createRequestActivities(deps.ctx);
   }
 
+  /** Call once the caches (requests, nodes, registry) are loaded: a pass before would misjudge. */
   async start(): Promise<void> {
     await this.deps.ctx.zk().ensurePath(CLAIMS_ROOT);
     this.status.start();
+    this.started = true;
     this.poke();
   }
 
@@ -108,7 +111,7 @@ export class Admission {
 
   /** Something changed: run a pass now, or right after the one running. */
   poke(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.running) {
       this.again = true;
       return;
@@ -173,6 +176,12 @@ export class Admission {
       let route: Route | null = await this.evaluate(req, view);
       for (let tries = 0; route?.kind === 'accept' && tries < 10; tries++) {
         const pool: OurPool = route.pool;
+        if (!this.claims.knows(pool.provider)) {
+          // the claims counter first, then every node claimed up to it
+          await this.claims.refreshVersion(pool.provider);
+          await watchers.nodeCache.catchUp();
+          changedNodes();
+        }
         const plan = await this.capacity.plan(pool, req, view.nodes(), exclude);
         if (plan.kind === 'full') {
           if (req.requestor === MIN_READY_REQUESTOR) {

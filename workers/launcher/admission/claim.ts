@@ -64,11 +64,14 @@ export class Claims {
     return got.stat.version;
   }
 
-  /** Whether another process claimed in this provider since our last claim or look. */
-  async stale(provider: string): Promise<boolean> {
-    const known = this.versions.get(provider);
-    const now = await this.refreshVersion(provider);
-    return known !== now;
+  /** Whether we know the provider's counter version (else: refreshVersion, then catch up on nodes). */
+  knows(provider: string): boolean {
+    return this.versions.has(provider);
+  }
+
+  /** Forget every version (a new ZooKeeper session: catch up again before the next claim). */
+  reset(): void {
+    this.versions.clear();
   }
 
   async accept(pool: OurPool, req: NodeRequest, slots: SlotPlan[], az: string | null): Promise<ClaimOutcome> {
@@ -87,7 +90,8 @@ export class Claims {
       if (cur.value.declined_by.includes(pool.id)) return (await releaseAll(), { kind: 'changed', why: 'already declined by this pool' });
 
       const ops: MultiOp[] = [];
-      const version = this.versions.get(pool.provider) ?? (await this.refreshVersion(pool.provider));
+      const version = this.versions.get(pool.provider);
+      if (version === undefined) throw new Error(`claims version of ${pool.provider} not read yet`);
       const stamp = Buffer.from(JSON.stringify({ hostname: this.hostname, request: req.id, time: Date.now() / 1000 }));
       ops.push({ op: 'set', path: claimsPath(pool.provider), data: stamp, version });
       const pending = cur.value;
