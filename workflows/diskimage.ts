@@ -212,6 +212,12 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
   };
 
   for (;;) {
+    // every branch below loops back here (waiting, removing, a ZooKeeper outage): a fresh run
+    // once the history is long, whichever it was
+    if (workflowInfo().continueAsNewSuggested) {
+      await stopJanitor();
+      await continueAsNew<typeof diskimageWorkflow>(carry());
+    }
     let plan: DiskimagePlan;
     try {
       plan = await zk.planDiskimage(name);
@@ -261,10 +267,6 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
       const paused = plan.configPaused || plan.zkPaused;
       await condition(() => wake || (rebuild && !paused && lastFailureAt === null), Math.max(waitMs, 1));
       wake = false;
-      if (workflowInfo().continueAsNewSuggested) {
-        await stopJanitor();
-        await continueAsNew<typeof diskimageWorkflow>(carry());
-      }
       continue;
     }
 

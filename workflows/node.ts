@@ -4,6 +4,7 @@
 // The node lock is held by a lock-holding activity whenever Nodepool would hold it.
 import {
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   log,
   setHandler,
@@ -14,7 +15,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
 import type { CreateServerInput } from '../activities/launcher/types';
 import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
-import { HeldLock } from './lib/held-lock';
+import { HeldLock, newLockToken } from './lib/held-lock';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
 import { failureKind, failureMessage, failureServerId, failureStatsKey } from './lib/failures';
 import {
@@ -35,6 +36,9 @@ export interface NodeWorkflowInput {
   requestId?: string | null;
   /** The request workflow to tell when the launch ends. */
   parentWorkflowId?: string;
+  /** Carried over continue-as-new: a delete asked for, the server we made. */
+  deleteReason?: string | null;
+  serverId?: string | null;
 }
 
 export type NodeOutcome = 'deleted' | 'gone';
@@ -42,13 +46,17 @@ export type NodeOutcome = 'deleted' | 'gone';
 const nodeLockPath = (id: string) => `/nodepool/nodes/${id}/lock`;
 /** How long to wait for a node lock someone else (Zuul, the CLI) holds before looking again. */
 const LOCK_WAIT_MS = 30_000;
+/** max-ready-age or a hold expired but someone holds the lock: try again this much later (Nodepool's cleanup interval). */
+const EXPIRY_RETRY_MS = 60_000;
+/** Start a fresh run (continue-as-new) past this many events, far below Temporal's limits. */
+const MAX_HISTORY = 2000;
 
 export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcome> {
   const { nodeId } = input;
-  const status: NodeWorkflowStatus = { nodeId, phase: 'starting', state: null, attempts: 0, serverId: null };
+  const status: NodeWorkflowStatus = { nodeId, phase: 'starting', state: null, attempts: 0, serverId: input.serverId ?? null };
   let event: NodeStateEvent | null = null;
   let eventSeq = 0;
-  let deleteReason: string | null = null;
+  let deleteReason: string | null = input.deleteReason ?? null;
   let release: { deallocate: boolean } | null = null;
 
   setHandler(nodeStateSignal, (ev) => {
@@ -77,28 +85,42 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     }
   };
 
+  const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY;
+  /** A fresh run picks the node up as it is now (the state is read again; the server id is carried). */
+  const adoptInput = (): NodeWorkflowInput => ({ nodeId, mode: 'adopt', provider: input.provider, label: input.label, requestId: input.requestId, serverId: status.serverId, deleteReason });
+
   // ---- delete: lock, `deleting`, cloud server, znode --------------------------------------
   async function deleteNode(lock: HeldLock | null, reason: string): Promise<NodeOutcome> {
     setPhase(`deleting (${reason})`);
     log.info('deleting node', { nodeId, reason });
-    while (!lock?.held) {
+    let target: { provider: string | null; serverId: string | null } | null = null;
+    if (!lock?.held) {
+      // fast path: a free lock is taken, `deleting` set, in one local activity (no lock holder)
+      const begun = await zkActivities.beginDelete({ nodeId, lock: { lockPath: nodeLockPath(nodeId), token: newLockToken() } });
+      if (begun.kind === 'gone') return 'gone';
+      if (begun.kind === 'deleting') target = begun;
+    }
+    while (!target && !lock?.held) {
       lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: LOCK_WAIT_MS });
       if (await lock.acquire()) break;
       const now = await zkActivities.readNodeEvent({ nodeId });
       if (!now.exists) return 'gone';
+      // Zuul may hold an in-use node's lock for a whole job: wait in fresh runs, not one long history
+      if (longHistory()) await continueAsNew<typeof nodeWorkflow>({ ...adoptInput(), deleteReason: reason });
     }
-    const target = await zkActivities.prepareDelete({ nodeId });
+    target ??= await zkActivities.prepareDelete({ nodeId });
     if (!target) {
-      await lock.release();
+      await lock?.release();
       return 'gone';
     }
     setPhase(`deleting (${reason})`, 'deleting');
     if (target.provider) {
       await cloudActivities(target.provider).deleteServer({ provider: target.provider, serverId: target.serverId, serverName: `np${nodeId}` });
     }
-    lock.markReleasing();
+    lock?.markReleasing();
+    // the recursive delete removes our contender too
     await zkActivities.removeNode({ nodeId });
-    await lock.settle();
+    await lock?.settle();
     setPhase('deleted', 'deleted');
     return 'deleted';
   }
@@ -201,6 +223,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
   }
 
   // ---- lifecycle: wait for used / hold / delete / max-ready-age -------------------------------
+  let expiryRetryAt = 0;
   let current = await zkActivities.readNodeEvent({ nodeId });
   let seen = eventSeq;
   for (;;) {
@@ -228,10 +251,14 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       const timers = await zkActivities.nodeTimers({ nodeId });
       const limit = state === 'hold' ? timers.holdLimitMs : timers.maxReadyAgeMs;
       if (limit > 0 && timers.stateTime !== null) {
-        waitMs = Math.max(0, timers.stateTime * 1000 + limit - Date.now());
+        waitMs = Math.max(0, timers.stateTime * 1000 + limit - Date.now(), expiryRetryAt - Date.now());
         onTimeout = async () => {
           const lock = new HeldLock(nodeLockPath(nodeId), { blocking: false });
-          if (!(await lock.acquire())) return null;
+          if (!(await lock.acquire())) {
+            // someone holds it (Zuul about to take the node, the CLI): look again later, not at once
+            expiryRetryAt = Date.now() + EXPIRY_RETRY_MS;
+            return null;
+          }
           const check = await zkActivities.nodeTimers({ nodeId });
           const still = await zkActivities.readNodeEvent({ nodeId });
           const expired = check.stateTime !== null && Date.now() >= check.stateTime * 1000 + limit;
@@ -251,8 +278,6 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       if (done) return done;
       current = await zkActivities.readNodeEvent({ nodeId });
     }
-    if (workflowInfo().continueAsNewSuggested) {
-      log.warn('node workflow history is long', { nodeId });
-    }
+    if (longHistory()) await continueAsNew<typeof nodeWorkflow>(adoptInput());
   }
 }

@@ -108,7 +108,9 @@ export function createCleanupActivities(ctx: LauncherContext): CleanupActivities
         return r.report;
       });
       await task('emptyNodes', () => emptyNodes(zk, note));
-      await task('requests', () => lostRequests(zk, client, note));
+      // the launcher's request cache names the pending requests; without one, every request is read
+      const pending = ctx.requests ? async () => ctx.requests?.().filter((r) => r.req.state === 'pending').map((r) => r.req.id) ?? [] : undefined;
+      await task('requests', () => lostRequests(zk, client, note, pending));
       await task('requestLocks', () => requestLocks(zk, note));
     } finally {
       clearInterval(beat);

@@ -9,8 +9,8 @@ import { workflowIds } from '../../workflows/messages';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 import { isRunning } from './workflows';
 
-export async function lostRequests(zk: ZkSession, client: Client, log: (a: CleanupAction) => void): Promise<CleanupTaskReport> {
-  const reset = await resetLostRequests(zk, { skip: (id) => isRunning(client, workflowIds.request(id)) });
+export async function lostRequests(zk: ZkSession, client: Client, log: (a: CleanupAction) => void, pending?: () => Promise<string[]>): Promise<CleanupTaskReport> {
+  const reset = await resetLostRequests(zk, { skip: (id) => isRunning(client, workflowIds.request(id)), candidates: pending });
   const done = reset.map((id) => ({ kind: 'request-reset', id, reason: 'pending with no lock and no running request workflow' }));
   done.forEach(log);
   return { ok: true, found: done.length, done };

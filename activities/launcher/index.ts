@@ -3,6 +3,7 @@ import { type LauncherContext } from './context';
 import { createLockActivities } from './locks';
 import { createRequestActivities } from './requests';
 import { createBeginLaunch } from './begin-launch';
+import { createBeginDelete } from './begin-delete';
 import { createNodeActivities } from './nodes';
 import { createMinReadyActivities } from './min-ready';
 import { createCloudActivities } from './cloud';
@@ -21,6 +22,7 @@ export function createLauncherActivities(ctx: LauncherContext): LauncherActiviti
     ...createRequestActivities(ctx),
     ...nodes,
     beginLaunch: createBeginLaunch({ ...locks, ...nodes, startLaunch }),
+    beginDelete: createBeginDelete({ ...locks, ...nodes }),
     ...createMinReadyActivities(ctx),
     keyscan,
     ...createCleanupActivities(ctx),

@@ -13,6 +13,7 @@ import type {
   ServerInfo,
 } from './api';
 import type { BeginLaunchResult } from './begin-launch';
+import type { BeginDeleteResult } from './begin-delete';
 import type { MinReadyPassResult } from './min-ready';
 
 export interface LockActivities {
@@ -63,6 +64,8 @@ export interface LauncherActivities {
   markReady(input: { nodeId: string; hostKeys: string[]; durationMs: number }): Promise<boolean>;
   setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
   deallocateNode(input: { nodeId: string }): Promise<void>;
+  /** Lock (when free; kept by this session), `deleting`, and what to delete, in one call (begin-delete.ts). */
+  beginDelete(input: { nodeId: string; lock: ReleaseLockInput }): Promise<BeginDeleteResult>;
   /**
    * Sets `deleting` and says what to delete in the cloud (provider null: nothing, e.g. a static
    * node or one whose provider is gone); null when the znode is gone.

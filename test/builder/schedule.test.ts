@@ -5,11 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
-import { allSearchAttributes } from '../../lib/temporal/search-attributes';
-import { temporalTestServerBin } from '../../tools/servers/paths';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTimeSkipping } from '../harness/time-skipping';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type BuilderActivities, type BuilderLocalActivities, type DiskimagePlan } from '../../activities/builder';
 import { type DibActivities } from '../../activities/dib';
 import { BUILDER_QUEUE, builderQueue, diskimageStatusQuery, rebuildSignal, wakeSignal } from '../../workflows/builder-messages';
@@ -117,12 +115,7 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 before(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerBin() } } });
-  // the test server knows no custom search attributes until they are added
-  const searchAttributes: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
-  for (const k of allSearchAttributes) searchAttributes[k.name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  ({ env, bundle } = await startTimeSkipping());
 });
 
 after(async () => {

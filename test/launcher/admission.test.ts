@@ -97,9 +97,9 @@ test('Zuul lowers relative_priority of waiting requests: they go first; a reques
     const status = await eventually('pool workflow shows the queue', async () => {
       const q = await s.client.workflow.getHandle('pool/sim/one').query(poolStatusQuery);
       const l = Object.values(q.launchers)[0];
-      return l && l.waiting === 9 && l.paused ? l : null;
+      // the revised three first in line (the status may still show the queue before the last revision)
+      return l && l.waiting === 9 && l.paused && l.next.slice(0, 3).join() === revised.join() ? l : null;
     });
-    assert.deepEqual(status.next.slice(0, 3), revised);
     assert.match(Object.keys(status.reasons)[0] ?? '', /at its limits/);
 
     const t0 = Date.now();

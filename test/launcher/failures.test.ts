@@ -1,11 +1,12 @@
 // Launch failures handled as Nodepool handles them: ERROR servers and boot timeouts are
 // retried (deleting the failed server first) up to launch-retries attempts in total; when the
 // attempts run out the request fails and nothing is left in the cloud; a quota error does not
-// use up an attempt and the request waits until capacity frees up.
+// use up an attempt: the request goes back to the queue and waits until capacity frees up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { listNodes } from '../../activities/launcher/store';
+import { registeredPools } from '../../lib/zk/operations/components';
 
 const stack = useStack(
   (cloud) => ({
@@ -82,7 +83,7 @@ test('a server that never leaves BUILD times out (launch-timeout) and is replace
   });
 });
 
-test('a quota error does not use up attempts: the request waits (pending) and is served once quota allows', async (t) => {
+test('a quota error does not use up attempts: the request waits (requested, pool paused) and is served once quota allows', async (t) => {
   const s = stack();
   await withDiagnostics(s, t, async () => {
     // Zuul holds one node for a while; then the cloud's instance quota drops to what is in use
@@ -91,9 +92,13 @@ test('a quota error does not use up attempts: the request waits (pending) and is
     const inUse = (await s.sim.admin.state()).servers.length;
     await s.sim.admin.setQuotas({ instances: inUse });
     const out = s.zuul(['request', '--label', 'quota', '--wait', '--timeout', '120']);
-    await eventually('second request pending at quota', async () => {
-      const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; node_types: string[] }>;
-      return Object.values(reqs).filter((r) => r.node_types?.includes('quota') && r.state === 'pending').length === 1;
+    // a launch that hit the quota hands the request back; it waits in the queue (`requested`,
+    // never declined) while the pool's registration says paused
+    await eventually('second request waits at quota, pool paused', async () => {
+      const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; node_types: string[]; declined_by?: string[] }>;
+      const waiting = Object.values(reqs).filter((r) => r.node_types?.includes('quota') && r.state === 'requested');
+      const paused = (await registeredPools(s.zk)).find((p) => p.name === 'main')?.paused === true;
+      return waiting.length === 1 && (waiting[0]?.declined_by ?? []).length === 0 && paused;
     });
     assert.equal((await holding).state, 'fulfilled');
     const second = await out;

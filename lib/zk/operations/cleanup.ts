@@ -15,11 +15,16 @@ export const LOCK_CLEANUP_MS = 8 * 3600 * 1000;
 
 /**
  * Resets every lost request; returns the ids reset. `skip` leaves a request alone (e.g. one whose
- * durable request workflow is running and only lost its lock for a moment).
+ * durable request workflow is running and only lost its lock for a moment). `candidates` narrows
+ * the requests looked at (a backlog of waiting requests need not be read every pass).
  */
-export async function resetLostRequests(s: ZkSession, opts: { skip?: (id: string) => Promise<boolean> } = {}): Promise<string[]> {
+export async function resetLostRequests(
+  s: ZkSession,
+  opts: { skip?: (id: string) => Promise<boolean>; candidates?: () => Promise<string[]> } = {},
+): Promise<string[]> {
   const reset: string[] = [];
-  for (const id of await requestIds(s)) {
+  // candidates: the ids a cache says are pending (each is read again here), not every request
+  for (const id of await (opts.candidates ?? (() => requestIds(s)))()) {
     const r = await readRequest(s, id);
     if (r?.value.state !== 'pending') continue;
     if (opts.skip && (await opts.skip(id))) continue;
