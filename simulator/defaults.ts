@@ -54,9 +54,11 @@ export function defaultFlavors(): SimFlavor[] {
   ];
 }
 
+// Sized for a site (thousands of servers at once). The public /20 keeps its gateway and pool in
+// 203.0.113.x, where they were when it was a /24, so the first addresses handed out are unchanged.
 export const DEFAULT_NETWORKS = [
-  { name: 'public', external: true, shared: false, cidrPrefix: '203.0.113' },
-  { name: 'private', external: false, shared: false, cidrPrefix: '10.0.0' },
+  { name: 'public' as const, external: true, shared: false, cidr: '203.0.112.0/20', gatewayIp: '203.0.113.1', poolStart: '203.0.113.2' },
+  { name: 'private' as const, external: false, shared: false, cidr: '10.0.0.0/16' },
 ];
 export const DEFAULT_SERVER_NETWORK = 'private';
 export const NOVA_MIN_VERSION = '2.1';

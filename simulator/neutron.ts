@@ -44,10 +44,10 @@ function subnetView(n: SimNetwork): Record<string, unknown> {
     tenant_id: n.project_id,
     project_id: n.project_id,
     ip_version: 4,
-    cidr: `${n.cidrPrefix}.0/24`,
-    gateway_ip: `${n.cidrPrefix}.1`,
+    cidr: n.cidr,
+    gateway_ip: n.gatewayIp,
     enable_dhcp: !n.external,
-    allocation_pools: [{ start: `${n.cidrPrefix}.2`, end: `${n.cidrPrefix}.254` }],
+    allocation_pools: [{ ...n.allocationPool }],
     dns_nameservers: [],
     host_routes: [],
     ipv6_ra_mode: null,
@@ -61,9 +61,22 @@ function subnetView(n: SimNetwork): Record<string, unknown> {
   };
 }
 
+// Fields listed one by one (a spread of thousands of records was most of a listing page's time);
+// `satisfies` keeps the lists complete when a record gains a field.
 function portView(p: SimPort): Record<string, unknown> {
-  return {
-    ...p,
+  const view = {
+    id: p.id,
+    name: p.name,
+    network_id: p.network_id,
+    project_id: p.project_id,
+    mac_address: p.mac_address,
+    admin_state_up: p.admin_state_up,
+    status: p.status,
+    device_id: p.device_id,
+    device_owner: p.device_owner,
+    fixed_ips: p.fixed_ips,
+    created_at: p.created_at,
+    updated_at: p.updated_at,
     tenant_id: p.project_id,
     security_groups: p.device_owner.startsWith('compute:') ? [SECURITY_GROUP_ID] : [],
     allowed_address_pairs: [],
@@ -73,10 +86,30 @@ function portView(p: SimPort): Record<string, unknown> {
     tags: [],
     revision_number: 1,
   };
+  return view satisfies Record<keyof SimPort, unknown>;
 }
 
 function fipView(f: SimFloatingIp): Record<string, unknown> {
-  return { ...f, tenant_id: f.project_id, port_details: null, tags: [], revision_number: 1, dns_domain: '', dns_name: '' };
+  const view = {
+    id: f.id,
+    floating_ip_address: f.floating_ip_address,
+    floating_network_id: f.floating_network_id,
+    router_id: f.router_id,
+    port_id: f.port_id,
+    fixed_ip_address: f.fixed_ip_address,
+    status: f.status,
+    project_id: f.project_id,
+    description: f.description,
+    created_at: f.created_at,
+    updated_at: f.updated_at,
+    tenant_id: f.project_id,
+    port_details: null,
+    tags: [],
+    revision_number: 1,
+    dns_domain: '',
+    dns_name: '',
+  };
+  return view satisfies Record<keyof SimFloatingIp, unknown>;
 }
 
 /** Neutron filters: every query key that is a field of the resource is an equality filter (repeatable). */
@@ -178,7 +211,7 @@ async function floatingIps(ctx: Ctx, id: string | undefined): Promise<void> {
     try {
       attach(store, f, b.port_id);
     } catch (e) {
-      store.data.floatingIps = store.data.floatingIps.filter((x) => x !== f); // all or nothing
+      store.removeFloatingIp(f); // all or nothing
       throw e;
     }
     store.changed();
@@ -196,7 +229,7 @@ async function floatingIps(ctx: Ctx, id: string | undefined): Promise<void> {
     return sendJson(ctx, 200, { floatingip: fipView(f) });
   }
   if (m === 'DELETE') {
-    store.data.floatingIps = store.data.floatingIps.filter((x) => x !== f);
+    store.removeFloatingIp(f);
     store.changed();
     return sendEmpty(ctx, 204);
   }
@@ -214,7 +247,7 @@ function ports(ctx: Ctx, id: string | undefined): void {
   if (p.device_owner === 'network:router_interface' || p.device_owner === 'network:router_gateway') {
     throw new HttpError(409, `Port ${p.id} cannot be deleted directly via the port API: has device owner ${p.device_owner}.`, 'ServicePortInUse');
   }
-  store.data.ports = store.data.ports.filter((x) => x !== p);
+  store.removePorts(new Set([p.id]));
   // Nova notices the vif going away and drops the address from the server.
   const server = store.server(p.device_id);
   if (server) server.addresses = server.addresses.filter((a) => a.portId !== p.id);

@@ -1,12 +1,14 @@
 // Nova /servers: create (validation + quota), list with filters and marker pagination, show,
 // async delete, metadata, and the os-getConsoleOutput / os-stop / os-start actions.
 import { HttpError, envelope, isObject, parseLimit, readJson, sendEmpty, sendJson, type Ctx } from './http';
-import { atLeast, serverBrief, serverView, type Microversion } from './nova-views';
+import { netmask } from './ipam';
+import { atLeast, floatingIpsByPort, serverBrief, serverView, type Microversion } from './nova-views';
 import { createServer, deleteServer, type NewServer } from './servers';
 import { nowIso } from './state';
 import { attachVolumes, planVolumes, volumeQuotaExceeded } from './volumes';
 import type { SimServer } from './types';
 
+/** Nova's `[api] max_limit` (osapi_max_limit): the largest page, and the page without `limit`. */
 const MAX_LIMIT = 1000;
 
 const lastSegment = (ref: unknown): string => String(ref).replace(/\/+$/, '').split('/').pop() ?? '';
@@ -69,17 +71,17 @@ export function listServers(ctx: Ctx, detail: boolean, v: Microversion): void {
     if (!m) throw new HttpError(400, `marker [${marker}] not found`);
     list = list.filter((s) => newerFirst(m, s) < 0);
   }
-  const limitGiven = ctx.query.has('limit');
   const limit = parseLimit(ctx.query, MAX_LIMIT, MAX_LIMIT);
   const page = list.slice(0, limit);
+  const fips = detail ? floatingIpsByPort(ctx.store) : new Map();
   const body: Record<string, unknown> = {
-    servers: page.map((s) => (detail ? serverView(ctx.store, ctx.base, s, v) : serverBrief(ctx.base, s))),
+    servers: page.map((s) => (detail ? serverView(ctx.store, ctx.base, s, v, fips) : serverBrief(ctx.base, s))),
   };
-  // Nova adds a next link whenever a page is full, even when nothing follows.
+  // Nova adds a next link whenever a page is full (with or without `limit`), even when nothing
+  // follows; the link repeats the query with the marker set.
   const last = page[page.length - 1];
-  if (last && page.length === limit && (limitGiven || list.length > limit)) {
+  if (last && page.length === limit) {
     const qs = new URLSearchParams(ctx.query);
-    qs.set('limit', String(limit));
     qs.set('marker', last.id);
     body.servers_links = [{ rel: 'next', href: `${ctx.base}/servers${detail ? '/detail' : ''}?${qs.toString()}` }];
   }
@@ -227,10 +229,11 @@ function requireSettled(s: SimServer, action: string): void {
 
 function consoleOutput(ctx: Ctx, s: SimServer, length: unknown): string {
   const ip = s.addresses[0]?.ip ?? '';
+  const net = s.addresses[0] && ctx.store.network(s.addresses[0].networkId);
   const lines = [
     '[    0.000000] Linux version 6.1.0-simulated (openstack-simulator)',
     `[    1.000000] cloud-init: hostname ${s.name}`,
-    `ci-info: | eth0 | True | ${ip} | 255.255.255.0 | global | ${s.addresses[0]?.mac ?? ''} |`,
+    `ci-info: | eth0 | True | ${ip} | ${net ? netmask(net.cidr) : '255.255.255.0'} | global | ${s.addresses[0]?.mac ?? ''} |`,
     `Cloud-init finished at ${s.updated}`,
     `${s.name} login: `,
   ];

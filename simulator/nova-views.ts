@@ -1,6 +1,6 @@
 // Nova's JSON views of servers and flavors, as a real Nova renders them at the negotiated microversion.
 import type { Store } from './state';
-import type { SimFlavor, SimServer } from './types';
+import type { SimFlavor, SimFloatingIp, SimServer } from './types';
 
 export type Microversion = [number, number];
 export const atLeast = (v: Microversion, minor: number): boolean => v[0] > 2 || (v[0] === 2 && v[1] >= minor);
@@ -39,13 +39,20 @@ export function flavorView(base: string, f: SimFlavor, v: Microversion): Record<
   return view;
 }
 
-export function serverView(store: Store, base: string, s: SimServer, v: Microversion): Record<string, unknown> {
+/** Floating IPs by the port they are on; a listing builds it once instead of a scan per server. */
+export function floatingIpsByPort(store: Store): Map<string, SimFloatingIp[]> {
+  const byPort = new Map<string, SimFloatingIp[]>();
+  for (const f of store.data.floatingIps) if (f.port_id) byPort.set(f.port_id, [...(byPort.get(f.port_id) ?? []), f]);
+  return byPort;
+}
+
+export function serverView(store: Store, base: string, s: SimServer, v: Microversion, fips = floatingIpsByPort(store)): Record<string, unknown> {
   const addresses: Record<string, unknown[]> = {};
   for (const a of s.addresses) {
     const net = store.network(a.networkId);
     const list = (addresses[net?.name ?? a.networkId] ??= []);
     list.push({ version: 4, addr: a.ip, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': a.mac });
-    for (const f of store.data.floatingIps.filter((x) => x.port_id === a.portId)) {
+    for (const f of fips.get(a.portId) ?? []) {
       list.push({ version: 4, addr: f.floating_ip_address, 'OS-EXT-IPS:type': 'floating', 'OS-EXT-IPS-MAC:mac_addr': a.mac });
     }
   }

@@ -10,6 +10,7 @@ import {
   ROUTER_ID,
   defaultFlavors,
 } from './defaults';
+import { ipToInt, parseCidr, subnetPlan } from './ipam';
 import type { Quotas, Resources, SimNetwork, SimPort, SimulatorOptions } from './types';
 
 export interface TokenRecord {
@@ -39,7 +40,7 @@ export interface Persisted extends Resources {
   bootDelayMs: number;
   deleteDelayMs: number;
   tokens: Record<string, TokenRecord>;
-  /** Last host number handed out per network id (x in a.b.c.x). */
+  /** Per network id, the last address handed out, as an offset from the network address. */
   ipCounters: Record<string, number>;
   macCounter: number;
   /** id -> created of servers that are gone: Nova still accepts them as pagination markers. */
@@ -52,26 +53,29 @@ export const hexId = (): string => crypto.randomUUID().replace(/-/g, '');
 
 export function freshData(opts: SimulatorOptions): Persisted {
   const created = nowIso();
-  const networks: SimNetwork[] = DEFAULT_NETWORKS.map((n) => ({
-    id: uuid(),
-    name: n.name,
-    external: n.external,
-    shared: n.shared,
-    subnetId: uuid(),
-    cidrPrefix: n.cidrPrefix,
-    project_id: PROJECT_ID,
-    created_at: created,
-  }));
+  const networks: SimNetwork[] = DEFAULT_NETWORKS.map((n) => {
+    const cidr = opts.cidrs?.[n.name];
+    return {
+      id: uuid(),
+      name: n.name,
+      external: n.external,
+      shared: n.shared,
+      subnetId: uuid(),
+      ...(cidr ? subnetPlan(cidr) : subnetPlan(n.cidr, n.gatewayIp, n.poolStart)),
+      project_id: PROJECT_ID,
+      created_at: created,
+    };
+  });
   // Every real project network has a DHCP port and a router interface: port cleanup must leave them alone.
   const ports: SimPort[] = networks
     .filter((n) => !n.external)
     .flatMap((n) =>
       (
         [
-          ['network:router_interface', ROUTER_ID, 1],
-          ['network:dhcp', `dhcp${hexId()}-${n.id}`, 2],
+          ['network:router_interface', ROUTER_ID, n.gatewayIp],
+          ['network:dhcp', `dhcp${hexId()}-${n.id}`, n.allocationPool.start],
         ] as const
-      ).map(([owner, device, host], i) => ({
+      ).map(([owner, device, ip], i) => ({
         id: uuid(),
         name: '',
         network_id: n.id,
@@ -81,7 +85,7 @@ export function freshData(opts: SimulatorOptions): Persisted {
         status: 'ACTIVE' as const,
         device_id: device,
         device_owner: owner,
-        fixed_ips: [{ subnet_id: n.subnetId, ip_address: `${n.cidrPrefix}.${host}` }],
+        fixed_ips: [{ subnet_id: n.subnetId, ip_address: ip }],
         created_at: created,
         updated_at: created,
       })),
@@ -99,9 +103,15 @@ export function freshData(opts: SimulatorOptions): Persisted {
     bootDelayMs: opts.bootDelayMs ?? BOOT_DELAY_MS,
     deleteDelayMs: opts.deleteDelayMs ?? DELETE_DELAY_MS,
     tokens: {},
-    // .1 is the gateway, .2 the DHCP port; servers start at .3
-    ipCounters: Object.fromEntries(networks.map((n) => [n.id, 1])),
+    // The pool's first address counts as handed out: the DHCP port holds it on private, the
+    // router's gateway on public. Servers and floating IPs start at the second (x.x.x.3).
+    ipCounters: Object.fromEntries(networks.map((n) => [n.id, ipToInt(n.allocationPool.start) - parseCidr(n.cidr).base])),
     macCounter: 0,
     goneServers: {},
   };
+}
+
+/** Networks from a state file of the /24 days (`cidrPrefix: '10.0.0'`) get their subnet plan. */
+export function upgradeNetworks(networks: (SimNetwork & { cidrPrefix?: string })[]): SimNetwork[] {
+  return networks.map(({ cidrPrefix, ...n }) => (n.cidr || !cidrPrefix ? n : { ...n, ...subnetPlan(`${cidrPrefix}.0/24`) }));
 }

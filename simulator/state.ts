@@ -6,7 +6,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AVAILABILITY_ZONES, DEFAULT_CREDENTIALS, PROJECT_ID, REGION, TOKEN_TTL_MS, USER_ID } from './defaults';
-import { freshData, nowIso, type Persisted, type TokenRecord, type User } from './seed';
+import { IpAllocator, ipToInt, parseCidr } from './ipam';
+import { freshData, nowIso, upgradeNetworks, type Persisted, type TokenRecord, type User } from './seed';
 import { StateFile } from './state-file';
 import type {
   Credentials,
@@ -36,6 +37,10 @@ export class Store {
   baseUrl = '';
   private readonly file: StateFile | null;
   private nextId = 1;
+  /** Built from `indexed` (the data they describe) on first use; a new `data` drops them. */
+  private indexed: Persisted | null = null;
+  private allocators = new Map<string, IpAllocator>();
+  private serverIndex = { list: [] as SimServer[], length: -1, byId: new Map<string, SimServer>() };
 
   private constructor(
     private readonly opts: SimulatorOptions,
@@ -69,6 +74,7 @@ export class Store {
     if (saved) {
       if (saved.version !== 1) throw new Error(`${opts.stateFile}: unknown simulator state version ${String(saved.version)}`);
       store.data = { ...freshData(opts), ...saved };
+      store.data.networks = upgradeNetworks(store.data.networks);
     }
     // Explicit options win over what the state file remembered.
     if (opts.bootDelayMs !== undefined) store.data.bootDelayMs = opts.bootDelayMs;
@@ -112,8 +118,16 @@ export class Store {
     return this.data.networks.find((n) => n.id === idOrName) ?? this.data.networks.find((n) => n.name === idOrName);
   }
 
+  /** By id through an index: pollers ask for one server at a time among thousands. */
   server(id: string): SimServer | undefined {
-    return this.data.servers.find((s) => s.id === id);
+    const ix = this.serverIndex;
+    // Servers are only pushed or filtered into a new array, so identity and length tell staleness.
+    if (ix.list !== this.data.servers || ix.length !== this.data.servers.length) {
+      ix.byId = new Map(this.data.servers.map((s) => [s.id, s]));
+      ix.list = this.data.servers;
+      ix.length = this.data.servers.length;
+    }
+    return ix.byId.get(id);
   }
 
   flavor(id: string): SimFlavor | undefined {
@@ -126,21 +140,49 @@ export class Store {
 
   // --- allocation ----------------------------------------------------------------------------
 
-  /** Next free host address on a network's /24, or null when it is full. */
+  /** A free address from the network's allocation pool, or null when the pool is exhausted. */
   allocateIp(net: SimNetwork): string | null {
-    const used = new Set([
-      ...this.data.ports.flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
-      ...this.data.floatingIps.map((f) => f.floating_ip_address),
-    ]);
-    for (let i = 0; i < 252; i++) {
-      const host = ((this.data.ipCounters[net.id] ?? 1) + i) % 252 + 2;
-      const ip = `${net.cidrPrefix}.${host}`;
-      if (!used.has(ip)) {
-        this.data.ipCounters[net.id] = host;
-        return ip;
-      }
+    const alloc = this.allocator(net);
+    const ip = alloc.take();
+    this.data.ipCounters[net.id] = alloc.cursor - parseCidr(net.cidr).base;
+    return ip;
+  }
+
+  /** Removes ports and gives their addresses back to their networks' pools. */
+  removePorts(ids: ReadonlySet<string>): void {
+    if (ids.size === 0) return;
+    this.data.ports = this.data.ports.filter((p) => {
+      if (!ids.has(p.id)) return true;
+      const net = this.network(p.network_id);
+      if (net) for (const f of p.fixed_ips) this.allocator(net).release(f.ip_address);
+      return false;
+    });
+  }
+
+  removeFloatingIp(f: SimFloatingIp): void {
+    this.data.floatingIps = this.data.floatingIps.filter((x) => x !== f);
+    const net = this.network(f.floating_network_id);
+    if (net) this.allocator(net).release(f.floating_ip_address);
+  }
+
+  /** One per network, built from the addresses held when first needed (O(pool) once). */
+  private allocator(net: SimNetwork): IpAllocator {
+    if (this.indexed !== this.data) {
+      this.allocators.clear();
+      this.indexed = this.data;
     }
-    return null;
+    let alloc = this.allocators.get(net.id);
+    if (!alloc) {
+      const held = [
+        ...this.data.ports.filter((p) => p.network_id === net.id).flatMap((p) => p.fixed_ips.map((f) => f.ip_address)),
+        ...this.data.floatingIps.filter((f) => f.floating_network_id === net.id).map((f) => f.floating_ip_address),
+      ];
+      const base = parseCidr(net.cidr).base;
+      const cursor = base + (this.data.ipCounters[net.id] ?? ipToInt(net.allocationPool.start) - base);
+      alloc = new IpAllocator(net.allocationPool, cursor, held);
+      this.allocators.set(net.id, alloc);
+    }
+    return alloc;
   }
 
   newMac(): string {
@@ -154,9 +196,11 @@ export class Store {
   /** Applies every transition that is due; called before each request is served. */
   tick(now = Date.now()): void {
     let changed = false;
-    for (const s of [...this.data.servers]) {
+    const gone: SimServer[] = [];
+    const booted = new Set<string>();
+    for (const s of this.data.servers) {
       if (s.goneAt !== null && now >= s.goneAt) {
-        this.removeServer(s);
+        gone.push(s);
         changed = true;
       } else if (s.status === 'BUILD' && s.goneAt === null && s.readyAt !== null && now >= s.readyAt) {
         s.updated = nowIso(s.readyAt);
@@ -167,11 +211,14 @@ export class Store {
         } else {
           s.status = 'ACTIVE';
           s.fault = null;
-          for (const p of this.serverPorts(s.id)) p.status = 'ACTIVE';
+          booted.add(s.id);
         }
         changed = true;
       }
     }
+    // One pass over the ports for every server that came up (a storm boots hundreds per tick).
+    if (booted.size) for (const p of this.data.ports) if (booted.has(p.device_id) && p.device_owner.startsWith('compute:')) p.status = 'ACTIVE';
+    this.removeServers(gone);
     for (const [id, t] of Object.entries(this.data.tokens)) {
       if (t.expiresAt <= now) {
         delete this.data.tokens[id];
@@ -185,22 +232,27 @@ export class Store {
     return this.data.ports.filter((p) => p.device_id === serverId && p.device_owner.startsWith('compute:'));
   }
 
-  /** The server is gone: its compute ports go with it and floating IPs on them are released. */
-  private removeServer(s: SimServer): void {
-    const portIds = new Set(this.serverPorts(s.id).map((p) => p.id));
-    this.data.ports = this.data.ports.filter((p) => !portIds.has(p.id));
+  /**
+   * The servers are gone: their compute ports go with them and floating IPs on those are released.
+   * One pass over each list for all of them, as a mass delete ends within one tick.
+   */
+  private removeServers(servers: SimServer[]): void {
+    if (servers.length === 0) return;
+    const ids = new Set(servers.map((s) => s.id));
+    const portIds = new Set(this.data.ports.filter((p) => ids.has(p.device_id) && p.device_owner.startsWith('compute:')).map((p) => p.id));
+    this.removePorts(portIds);
     for (const f of this.data.floatingIps) {
       if (f.port_id && portIds.has(f.port_id)) this.detachFloatingIp(f);
     }
     // Root volumes made with delete_on_termination go with the server; others are detached.
-    this.data.volumes = this.data.volumes.filter((v) => v.serverId !== s.id || !v.deleteOnTermination);
+    this.data.volumes = this.data.volumes.filter((v) => v.serverId === null || !ids.has(v.serverId) || !v.deleteOnTermination);
     for (const v of this.data.volumes) {
-      if (v.serverId === s.id) Object.assign(v, { serverId: null, status: 'available', updated_at: nowIso() });
+      if (v.serverId !== null && ids.has(v.serverId)) Object.assign(v, { serverId: null, status: 'available', updated_at: nowIso() });
     }
-    this.data.servers = this.data.servers.filter((x) => x !== s);
-    this.data.goneServers[s.id] = s.created;
+    this.data.servers = this.data.servers.filter((x) => !ids.has(x.id));
+    for (const s of servers) this.data.goneServers[s.id] = s.created;
     const gone = Object.keys(this.data.goneServers);
-    if (gone.length > 5000) for (const id of gone.slice(0, 1000)) delete this.data.goneServers[id];
+    if (gone.length > 5000) for (const id of gone.slice(0, gone.length - 4000)) delete this.data.goneServers[id];
   }
 
   detachFloatingIp(f: SimFloatingIp): void {

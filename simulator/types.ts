@@ -81,6 +81,11 @@ export interface SimulatorOptions {
   /** Extra users besides the default one. */
   users?: UserSpec[];
   quotas?: Partial<Quotas>;
+  /**
+   * CIDRs of the default networks (private `10.0.0.0/16`, public `203.0.112.0/20` with its pool
+   * from 203.0.113.2). A CIDR given here has its gateway at the first host and the pool after it.
+   */
+  cidrs?: Partial<Record<'public' | 'private', string>>;
   /** Token lifetime (default 1 hour; pkgcloud re-auths on every call below 5 minutes). */
   tokenTtlMs?: number;
   /** Called with one line per answered request (`GET /compute/v2.1/servers/detail 200 2ms`). */
@@ -195,8 +200,11 @@ export interface SimNetwork {
   external: boolean;
   shared: boolean;
   subnetId: string;
-  /** /24 prefix, e.g. `10.0.0` */
-  cidrPrefix: string;
+  /** The subnet's CIDR, e.g. `10.0.0.0/16`. */
+  cidr: string;
+  gatewayIp: string;
+  /** Where Neutron takes port and floating-IP addresses from (inclusive). */
+  allocationPool: { start: string; end: string };
   project_id: string;
   created_at: string;
 }

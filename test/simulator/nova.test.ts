@@ -2,7 +2,8 @@
 // metadata, console output, microversions.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { sleep, useSimulator, waitFor } from './helpers';
+import { startSimulator } from '../../simulator';
+import { Api, sleep, useSimulator, waitFor } from './helpers';
 
 type Server = { id: string; name: string; status: string; fault?: { message: string }; [k: string]: unknown };
 
@@ -164,17 +165,25 @@ void describe('nova', () => {
   });
 
   void it('a full network fails the build like Nova does when Neutron has no address left', async () => {
-    await sim().admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
-    // private is a /24: .1 router, .2 DHCP, 252 addresses for servers.
-    for (let i = 0; i < 252; i++) await sim().admin.leakPort({});
-    const id = (await api().createServer()).body.server.id;
-    const s = await waitFor(async () => {
-      const x = (await getServer(id)).body.server;
-      return x.status !== 'BUILD' ? x : undefined;
-    });
-    assert.equal(s.status, 'ERROR');
-    assert.equal(s.fault?.message, `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`);
-    assert.deepEqual(s.addresses, {});
+    // A /24 private network: .1 router, .2 DHCP, 252 addresses for servers.
+    const small = await startSimulator({ bootDelayMs: 50, deleteDelayMs: 50, cidrs: { private: '10.0.0.0/24' } });
+    try {
+      const smallApi = new Api(small);
+      await small.admin.leakImage({ name: 'base-image' });
+      await smallApi.login();
+      await small.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
+      for (let i = 0; i < 252; i++) await small.admin.leakPort({});
+      const id = (await smallApi.createServer()).body.server.id;
+      const s = await waitFor(async () => {
+        const x = (await smallApi.compute<{ server: Server }>('GET', `/servers/${id}`)).body.server;
+        return x.status !== 'BUILD' ? x : undefined;
+      });
+      assert.equal(s.status, 'ERROR');
+      assert.equal(s.fault?.message, `Build of instance ${id} aborted: Failed to allocate the network(s), not rescheduling.`);
+      assert.deepEqual(s.addresses, {});
+    } finally {
+      await small.stop();
+    }
   });
 
   void it('server metadata GET/PUT/POST and per-key calls', async () => {
