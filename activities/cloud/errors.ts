@@ -79,6 +79,21 @@ export class AuthenticationError extends FatalCloudError {
   override name = 'AuthenticationError';
 }
 
+/** A wait for a server's status (ServerStatusWatcher.waitFor) ran out of time. Not a CloudError:
+ *  the caller decides what it means (launch-timeout, delete timeout). */
+export class ServerWaitTimeoutError extends Error {
+  override name = 'ServerWaitTimeoutError';
+
+  constructor(
+    readonly serverId: string,
+    readonly timeoutMs: number,
+    /** The server as last listed, null when it was listed as gone, undefined when never seen. */
+    readonly lastSeen?: { status: string } | null,
+  ) {
+    super(`server ${serverId} did not reach the awaited state within ${timeoutMs} ms (last seen: ${lastSeen === undefined ? 'never' : (lastSeen?.status ?? 'gone')})`);
+  }
+}
+
 /** Nodepool's quota test: "quota exceeded" / "number of ports exceeded" in the create error,
  *  and a server fault mentioning quota (e.g. "exceeds … quota"). */
 export const QUOTA_MESSAGE = /quota exceeded|exceeds?\b.*\bquota|number of ports exceeded/i;

@@ -154,6 +154,13 @@ export interface Provider {
   listNodepoolServers(opts?: ListOptions): Promise<CloudServer[]>;
   /** Asks for deletion; true if it was asked, false if it was already gone. */
   deleteServer(id: string): Promise<boolean>;
+  /**
+   * Waits until `until` accepts the server as the provider's shared status listing shows it
+   * (null: gone). Many launches and deletes share one listing per interval instead of one GET
+   * each. Rejects with ServerWaitTimeoutError after timeoutMs, with the signal's reason when it
+   * aborts, and with a non-retryable CloudError when the listing fails for good.
+   */
+  waitForServer(id: string, until: (server: CloudServer | null) => boolean, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CloudServer | null>;
   getConsoleLog(serverId: string, lines?: number): Promise<string>;
 
   listFlavors(): Promise<Flavor[]>;

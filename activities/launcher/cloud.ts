@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '../../lib/log';
-import { CloudError } from '../cloud/errors';
+import { CloudError, ServerWaitTimeoutError } from '../cloud/errors';
 import type { CloudServer, CreateServerRequest, Provider as CloudProvider } from '../cloud/provider';
 import { type Node } from '../../lib/model';
 import { updateNode } from './store';
@@ -62,36 +62,35 @@ export function createCloudActivities(ctx: LauncherContext) {
     if (!n) throw ApplicationFailure.nonRetryable(`node ${nodeId} is gone (server ${serverId})`, 'NodeGone');
   }
 
+  /**
+   * Waits for ACTIVE or ERROR within launch-timeout. The status comes from the provider's shared
+   * server listing (one `GET servers/detail` per interval for every launch and delete waiting on
+   * this provider), not from a GET per server; the activity heartbeats meanwhile (launchServer's
+   * interval) and a cancelled activity stops waiting.
+   */
   async function waitActive(actx: Context, provider: CloudProvider, providerName: string, serverId: string, timeoutMs: number): Promise<ServerInfo> {
-    const deadline = Date.now() + timeoutMs;
-    let pause = 100;
-    for (;;) {
-      actx.heartbeat();
-      let server: CloudServer | null | undefined;
-      try {
-        server = await provider.getServer(serverId);
-      } catch (err) {
-        const f = asFailure(err, ctx, providerName);
-        if (f instanceof ApplicationFailure && f.nonRetryable) throw f;
-        server = undefined; // a transient API error: look again
-      }
-      if (server === null) throw ApplicationFailure.nonRetryable(`server ${serverId} disappeared while booting`, 'ServerError');
-      if (server?.status === 'ACTIVE') return serverInfo(server);
-      if (server?.status === 'ERROR') {
-        const fault = server.fault?.message ?? 'unknown fault';
-        // Nodepool turns a fault that mentions quota into a quota abort
-        if (/quota/i.test(fault)) {
-          ctx.quota.invalidate(providerName);
-          throw ApplicationFailure.nonRetryable(`server ${serverId} failed: ${fault}`, 'Quota');
-        }
-        throw ApplicationFailure.nonRetryable(`server ${serverId} went into ERROR: ${fault}`, 'ServerError');
-      }
-      if (Date.now() >= deadline) {
+    actx.heartbeat();
+    let server: CloudServer | null;
+    try {
+      server = await provider.waitForServer(serverId, (s) => s === null || s.status === 'ACTIVE' || s.status === 'ERROR', {
+        timeoutMs,
+        signal: actx.cancellationSignal,
+      });
+    } catch (err) {
+      if (err instanceof ServerWaitTimeoutError) {
         throw ApplicationFailure.nonRetryable(`Timeout waiting for server ${serverId} to become ACTIVE (launch-timeout ${timeoutMs / 1000}s)`, 'Timeout');
       }
-      await actx.sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-      pause = Math.min(pause * 2, 2000);
+      throw err;
     }
+    if (server === null) throw ApplicationFailure.nonRetryable(`server ${serverId} disappeared while booting`, 'ServerError');
+    if (server.status === 'ACTIVE') return serverInfo(server);
+    const fault = server.fault?.message ?? 'unknown fault';
+    // Nodepool turns a fault that mentions quota into a quota abort
+    if (/quota/i.test(fault)) {
+      ctx.quota.invalidate(providerName);
+      throw ApplicationFailure.nonRetryable(`server ${serverId} failed: ${fault}`, 'Quota');
+    }
+    throw ApplicationFailure.nonRetryable(`server ${serverId} went into ERROR: ${fault}`, 'ServerError');
   }
 
   function createRequest(input: CreateServerInput): CreateServerRequest {
@@ -174,6 +173,7 @@ export function createCloudActivities(ctx: LauncherContext) {
     async deleteServer(input: { provider: string; serverId: string | null; serverName: string }): Promise<void> {
       const actx = Context.current();
       const provider = ctx.provider(input.provider);
+      let beat: NodeJS.Timeout | undefined;
       try {
         let id = input.serverId;
         if (!id) {
@@ -182,19 +182,19 @@ export function createCloudActivities(ctx: LauncherContext) {
           id = (await provider.listNodepoolServers()).find((s) => s.metadata.nodepool_node_id === nodeId || s.name === input.serverName)?.id ?? null;
           if (!id) return;
         }
-        const deadline = Date.now() + DELETE_TIMEOUT_MS;
         if (!(await provider.deleteServer(id))) return;
-        let pause = 100;
-        for (;;) {
-          actx.heartbeat();
-          const s = await provider.getServer(id);
-          if (!s || s.status === 'DELETED') return;
-          if (Date.now() > deadline) throw ApplicationFailure.retryable(`server ${id} still exists ${DELETE_TIMEOUT_MS / 1000}s after delete`, 'ServerDeleteTimeout');
-          await actx.sleep(pause);
-          pause = Math.min(pause * 2, 2000);
-        }
+        // gone: absent from the provider's shared listing (one that started after the delete was
+        // asked for) or listed as DELETED
+        actx.heartbeat();
+        beat = setInterval(() => actx.heartbeat(), 5000);
+        await provider.waitForServer(id, (s) => s === null || s.status === 'DELETED', { timeoutMs: DELETE_TIMEOUT_MS, signal: actx.cancellationSignal });
       } catch (err) {
+        if (err instanceof ServerWaitTimeoutError) {
+          throw ApplicationFailure.retryable(`server ${err.serverId} still exists ${DELETE_TIMEOUT_MS / 1000}s after delete`, 'ServerDeleteTimeout');
+        }
         throw asFailure(err, ctx, input.provider);
+      } finally {
+        clearInterval(beat);
       }
     },
   };

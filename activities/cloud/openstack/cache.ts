@@ -43,3 +43,41 @@ export class SharedList<T> {
     return this.inflight;
   }
 }
+
+/** TtlCache by key (e.g. cloud-image lookups by name). `keep` decides which values are cached: a
+ *  value it refuses, like a failed load, is handed to the callers waiting for it and then dropped. */
+export class KeyedTtlCache<T> {
+  private readonly entries = new Map<string, { at: number; v: Promise<T> }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly keep: (v: T) => boolean = () => true,
+  ) {}
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.v;
+    const v = load();
+    const entry = { at: now, v };
+    this.entries.set(key, entry);
+    const drop = (): void => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    };
+    v.then((x) => {
+      if (!this.keep(x)) drop();
+    }, drop);
+    return v;
+  }
+
+  /** Stores a value just looked up some other way (it counts as fresh). */
+  set(key: string, v: T): void {
+    if (this.keep(v)) this.entries.set(key, { at: Date.now(), v: Promise.resolve(v) });
+  }
+
+  /** Forgets one key, or everything. */
+  clear(key?: string): void {
+    if (key === undefined) this.entries.clear();
+    else this.entries.delete(key);
+  }
+}

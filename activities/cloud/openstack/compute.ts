@@ -7,7 +7,7 @@ import { type AddressOptions, type NovaAddresses, serverAddresses } from './addr
 import { type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
 import { findFlavor } from './flavors';
-import { findCloudImage } from './image';
+import { findCloudImageCached } from './image';
 import { externalNetworks, resolveNetwork } from './network';
 import { listAll } from './paginate';
 import { nodepoolMetadata, serverName } from './metadata';
@@ -95,7 +95,7 @@ export function deleteServer(ctx: OpenStackContext, id: string): Promise<boolean
 
 async function imageRef(ctx: OpenStackContext, req: CreateServerRequest): Promise<string> {
   if ('uploadExternalId' in req.image) return req.image.uploadExternalId;
-  const img = await findCloudImage(ctx, req.image.cloudImage);
+  const img = await findCloudImageCached(ctx, req.image.cloudImage);
   if (!img) throw new NotFoundError(`Unable to find active cloud image "${req.image.cloudImage}" (provider ${ctx.provider})`);
   return img.id;
 }
@@ -156,8 +156,10 @@ export async function createServer(ctx: OpenStackContext, req: CreateServerReque
       }
     }
     if (isCloudError(e) && e.status === 400) {
-      // Stale AZ, flavor or network: forget them, as Nodepool does (test_az_change_recover).
+      // Stale AZ, flavor, network or image ("Image … could not be found"): forget them, as
+      // Nodepool does (test_az_change_recover).
       ctx.caches.flavors.clear();
+      ctx.caches.images.clear();
       ctx.caches.networks.clear();
       ctx.caches.availabilityZones.clear();
     }

@@ -1,7 +1,8 @@
 // What every OpenStack operation module needs: the session, the provider name, page size and the
 // caches. Built once per provider by OpenStackProvider.
-import { type CloudServer, type Flavor } from '../provider';
-import { type SharedList, type TtlCache } from './cache';
+import { type CloudImage, type CloudServer, type Flavor } from '../provider';
+import { type KeyedTtlCache, type SharedList, type TtlCache } from './cache';
+import { type ServerStatusWatcher } from './server-status';
 import { type OpenStackSession } from './session';
 
 export interface NeutronNetwork {
@@ -23,7 +24,11 @@ export interface OpenStackContext {
     flavors: TtlCache<Flavor[]>;
     networks: TtlCache<NeutronNetwork[]>;
     availabilityZones: TtlCache<string[]>;
+    /** Cloud-image lookups of launches by name or id (found images only, 60 s). */
+    images: KeyedTtlCache<CloudImage | null>;
   };
   /** The full server list, shared by concurrent pollers. */
   serverList: SharedList<CloudServer[]>;
+  /** Launches and deletes waiting for a server's status, served by one listing. */
+  serverStatus: ServerStatusWatcher;
 }

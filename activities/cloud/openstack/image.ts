@@ -61,6 +61,13 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 
 /** A provider cloud-image: an active image with this id, or else the one active image with this name. */
 export async function findCloudImage(ctx: OpenStackContext, nameOrId: string): Promise<CloudImage | null> {
+  const found = await lookupCloudImage(ctx, nameOrId);
+  // A fresh answer also refreshes what launches use.
+  if (found) ctx.caches.images.set(nameOrId, found);
+  return found;
+}
+
+async function lookupCloudImage(ctx: OpenStackContext, nameOrId: string): Promise<CloudImage | null> {
   if (UUID.test(nameOrId)) {
     const byId = await getImage(ctx, nameOrId);
     if (byId) return byId.status === 'active' ? byId : null;
@@ -70,7 +77,18 @@ export async function findCloudImage(ctx: OpenStackContext, nameOrId: string): P
   return byName[0] ?? null;
 }
 
+/**
+ * findCloudImage for a launch, from the provider's image cache (ctx.caches.images): one Glance
+ * lookup per image per TTL (60 s) instead of one per launch, and concurrent launches share it.
+ * Only a found image is cached; a missing one is looked up again by the next launch. A create
+ * that Nova refuses with 400 (e.g. "Image … could not be found") clears the cache.
+ */
+export function findCloudImageCached(ctx: OpenStackContext, nameOrId: string): Promise<CloudImage | null> {
+  return ctx.caches.images.get(nameOrId, () => lookupCloudImage(ctx, nameOrId));
+}
+
 export function deleteImage(ctx: OpenStackContext, id: string): Promise<boolean> {
+  ctx.caches.images.clear(); // it may be a cached cloud-image
   return deleteQuietly(() => ctx.session.call('image', { method: 'DELETE', path: `v2/images/${encodeURIComponent(id)}` }));
 }
 

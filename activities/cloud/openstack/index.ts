@@ -13,13 +13,14 @@ import type {
   Quota,
   UploadImageRequest,
 } from '../provider';
-import { SharedList, TtlCache } from './cache';
+import { KeyedTtlCache, SharedList, TtlCache } from './cache';
 import * as compute from './compute';
 import { type OpenStackContext } from './context';
 import * as flavors from './flavors';
 import * as image from './image';
 import { getQuota } from './limits';
 import * as network from './network';
+import { type ServerPredicate, ServerStatusWatcher, type WaitForOptions } from './server-status';
 import { OpenStackSession } from './session';
 
 export interface OpenStackProviderOptions {
@@ -36,6 +37,11 @@ export interface OpenStackProviderOptions {
   imagePollMs?: number;
   /** How long flavors, networks and AZs are cached (default 5 min). */
   cacheTtlMs?: number;
+  /** How long a found cloud-image is reused by launches (default 60 s). */
+  imageCacheTtlMs?: number;
+  /** Interval of the shared server-status listing while launches or deletes wait (default
+   *  250 ms; at least twice the time the listing's pages take at `rate`). */
+  statusIntervalMs?: number;
 }
 
 export class OpenStackProvider implements Provider {
@@ -51,15 +57,29 @@ export class OpenStackProvider implements Provider {
       timeoutMs: opts.requestTimeoutMs ?? 60_000,
     });
     const ttl = opts.cacheTtlMs ?? 300_000;
-    this.ctx = {
+    const pageSize = opts.pageSize ?? 1000;
+    const ctx: OpenStackContext = {
       provider: opts.name,
       session: this.session,
-      pageSize: opts.pageSize ?? 1000,
+      pageSize,
       pollMs: opts.imagePollMs ?? 2000,
       preferPrivate: opts.cloud.private,
-      caches: { flavors: new TtlCache(ttl), networks: new TtlCache(ttl), availabilityZones: new TtlCache(ttl) },
+      caches: {
+        flavors: new TtlCache(ttl),
+        networks: new TtlCache(ttl),
+        availabilityZones: new TtlCache(ttl),
+        images: new KeyedTtlCache(opts.imageCacheTtlMs ?? 60_000, (img) => img !== null),
+      },
       serverList: new SharedList(),
+      serverStatus: new ServerStatusWatcher({
+        list: () => compute.listServers(ctx),
+        intervalMs: opts.statusIntervalMs,
+        rateMs: (opts.rate ?? 1) * 1000,
+        pageSize,
+        log: this.session.log,
+      }),
     };
+    this.ctx = ctx;
   }
 
   createServer(req: CreateServerRequest): Promise<CloudServer> {
@@ -80,6 +100,15 @@ export class OpenStackProvider implements Provider {
 
   deleteServer(id: string): Promise<boolean> {
     return compute.deleteServer(this.ctx, id);
+  }
+
+  waitForServer(id: string, until: ServerPredicate, opts?: WaitForOptions): Promise<CloudServer | null> {
+    return this.ctx.serverStatus.waitFor(id, until, opts);
+  }
+
+  /** The shared status listing, for tests and diagnostics. */
+  get serverStatus(): ServerStatusWatcher {
+    return this.ctx.serverStatus;
   }
 
   getConsoleLog(serverId: string, lines?: number): Promise<string> {
