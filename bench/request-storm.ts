@@ -1,112 +1,97 @@
-// Request storm: N one-node requests (default 200) written straight into ZooKeeper the way Zuul
-// writes them, served by a real nodepool-launcher process on an instant-boot simulator. Prints
-// the makespan, the per-request overhead (request created → fulfilled, from ZooKeeper's own
-// ctime/mtime) at p50/p99, and the launcher's CPU seconds and peak RSS.
-//   npx tsx bench/request-storm.ts [N]
-import { readFileSync } from 'node:fs';
-import { startStack } from '../test/harness/stack';
-import { encodeRequest, newRequest, decodeRequest } from '../lib/zk/codec-request';
-import { requestPath, requestPrefix, basename } from '../lib/zk/paths';
+// Request storm: N one-node requests (default 200) written at once into ZooKeeper the way Zuul
+// writes them, served by a real nodepool-launcher process on the OpenStack simulator (instant
+// boot unless --boot-ms); then Zuul returns every node and the launcher deletes them all.
+//
+//   npx tsx bench/request-storm.ts [N] [--n N] [--boot-ms MS] [--private-network]
+//                                  [--compare-nodepool <venv>]
+//
+//   --n N                 requests in the storm (a bare number works too); default 200
+//   --boot-ms MS          simulator BUILD -> ACTIVE delay; default 0 (issue 12's reference run: 1000)
+//   --private-network     pool `networks: [private]` and `auto-floating-ip: false`, clouds.yaml
+//                         `private: true`: servers get an address on the simulator's private network
+//                         only (no floating IP) and the launchers connect to it. Without it Nodepool
+//                         attaches a floating IP to every server and ours does not (auto-floating-ip
+//                         is not implemented yet), so only this mode compares like with like.
+//   --compare-nodepool V  afterwards the same storm against Nodepool 11 (`V/bin/nodepool-launcher`,
+//                         e.g. /tmp/np11-venv: pip install nodepool==11.0.0 cachetools) on its own
+//                         fresh TLS ZooKeeper and simulator, then a side-by-side table
+//   STORM_HISTORY=1       also print one request's and one node's workflow history with timings
+//   STORM_CPU_PROF=<dir>  V8 CPU profiles of our launcher (main thread and workflow threads)
+//
+// Each storm (bench/storm/run.ts): 5 warm-up requests are fulfilled, returned and deleted first;
+// then the N requests, each followed with a ZooKeeper data watch; then Zuul (bench/backlog/zuul.ts)
+// returns every node: lock, delete the request, in-use, used, unlock; the bench waits until no node
+// znode, server or floating IP is left. Lines printed per storm:
+//   request storm:        what ran (N, boot delay, network; "— Nodepool 11 (venv)" for Nodepool)
+//   makespan:             first request created -> last one fulfilled (ZooKeeper ctime/mtime)
+//   overhead p50/p99/max: per request, created -> fulfilled (ctime -> mtime of the request znode)
+//   launcher CPU:         launcher process utime+stime from the first storm request written to the
+//                         last seen fulfilled (and since the launcher started)
+//   launcher CPU/request: the same divided by N
+//   launcher peak RSS:    VmHWM of the launcher process (/proc/<pid>/status), warm-up included
+//   Temporal server CPU:  the Temporal dev server's CPU over the same window (same machine),
+//   Temporal server CPU/request, launcher+Temporal CPU/request: ... per request, and the two summed
+//   Temporal server peak RSS, launcher+Temporal peak RSS: VmHWM of the dev server, and the sum
+//                         (these five lines only for ours: Nodepool has no Temporal)
+//   ZooKeeper CPU/request: the ZooKeeper server's CPU over the storm window, per request
+//   returned:             how long after Zuul started returning nodes the last node znode, server
+//                         and floating IP was gone
+//   CPU/node with deletes: CPU per node from the first storm request to the last node gone (the
+//                         storm, the returns and the deletes)
+//   cloud API calls:      simulator requests per node over the same window (its own per-route
+//                         counters, `_admin` not counted), then one row per route: per node, total,
+//                         method and URL template (ids as {id})
+// With --compare-nodepool: ours runs first (and is stopped), then Nodepool; both blocks are printed,
+// then a table: ours, Nodepool, ours/Nodepool for makespan, overhead, CPU (ours = launcher +
+// Temporal server, Nodepool = its launcher), ZooKeeper CPU, peak RSS (the same sums), time to
+// delete, API calls per node in all and per route. Our ZooKeeper is plain, Nodepool's is TLS
+// (Nodepool cannot do without; test/harness/stack.ts starts a plain one).
+import { printComparison, printStorm } from './storm/report';
+import { runStorm, type StormResult } from './storm/run';
+import { startNodepool11, startOurs, type StormOptions, type StormTarget } from './storm/targets';
 
-const N = Number(process.argv[2] ?? 200);
-
-function procStats(pid: number): { cpuSeconds: number; peakRssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuSeconds: ticks / 100, peakRssMiB: Number(hwm ?? 0) / 1024 };
+function parseArgs(argv: string[]): StormOptions & { compareNodepool?: string } {
+  const o: StormOptions & { compareNodepool?: string } = { n: 200, bootDelayMs: 0, privateNetwork: false, cpuProfDir: process.env.STORM_CPU_PROF || undefined };
+  const number = (flag: string, v: string | undefined): number => {
+    const x = Number(v);
+    if (v === undefined || !Number.isInteger(x) || x < 0) throw new Error(`${flag} wants a whole number, not ${v}`);
+    return x;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--n') o.n = number(a, argv[++i]);
+    else if (a === '--boot-ms') o.bootDelayMs = number(a, argv[++i]);
+    else if (a === '--private-network') o.privateNetwork = true;
+    else if (a === '--compare-nodepool') {
+      o.compareNodepool = argv[++i];
+      if (!o.compareNodepool) throw new Error('--compare-nodepool wants the path of a Python venv with nodepool 11');
+    } else if (/^\d+$/.test(a)) o.n = Number(a);
+    else throw new Error(`unknown argument ${a} (usage: request-storm.ts [--n N] [--boot-ms MS] [--private-network] [--compare-nodepool <venv>])`);
+  }
+  if (o.n < 1) throw new Error('--n must be at least 1');
+  return o;
 }
 
-const eventMs = (e?: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
-  Number(e?.eventTime?.seconds ?? 0) * 1000 + Math.floor((e?.eventTime?.nanos ?? 0) / 1e6);
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+async function storm(start: () => Promise<StormTarget>, o: StormOptions): Promise<StormResult> {
+  const target = await start();
+  try {
+    return await runStorm(target, o.n, { history: !!process.env.STORM_HISTORY });
+  } finally {
+    await target.stop();
+  }
+}
 
 async function main(): Promise<void> {
-  const stack = await startStack((cloud) => ({
-    labels: [{ name: 'storm' }],
-    providers: [
-      {
-        name: 'sim',
-        cloud,
-        rate: 0,
-        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
-        pools: [{ name: 'main', 'max-servers': N + 50, 'host-key-checking': false, labels: [{ name: 'storm', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
-      },
-    ],
-  }));
-  try {
-    await stack.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
-    await stack.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
-    // STORM_CPU_PROF=<dir>: V8 CPU profiles of the launcher (main thread and workflow threads)
-    await stack.startLauncher({}, process.env.STORM_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STORM_CPU_PROF}`] : []);
-    const zk = stack.zk;
-    const submit = async (): Promise<string> => {
-      const req = newRequest({ node_types: ['storm'], requestor: 'bench', created_time: Date.now() / 1000, event_id: null, tenant_name: null });
-      return basename(await zk.create(requestPrefix(100), encodeRequest(req), { sequential: true, makepath: true }));
-    };
-    const waitAll = async (ids: string[]): Promise<Map<string, { ctime: number; mtime: number }>> => {
-      const done = new Map<string, { ctime: number; mtime: number }>();
-      const deadline = Date.now() + 15 * 60_000;
-      while (done.size < ids.length) {
-        if (Date.now() > deadline) throw new Error(`only ${done.size}/${ids.length} fulfilled`);
-        for (const id of ids) {
-          if (done.has(id)) continue;
-          const got = await zk.getIfExists(requestPath(id));
-          if (got && decodeRequest(id, got.data).state === 'fulfilled') done.set(id, { ctime: got.stat.ctime, mtime: got.stat.mtime });
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return done;
-    };
-    // warm up: the first requests pay for bundling caches and connections
-    await waitAll(await Promise.all(Array.from({ length: 5 }, submit)));
-    const pid = stack.launcherPid as number;
-    const before = procStats(pid);
-    const temporalPid = stack.temporal.pid;
-    const temporalBefore = temporalPid ? procStats(temporalPid).cpuSeconds : 0;
-    const ids: string[] = [];
-    for (let i = 0; i < N; i++) ids.push(await submit());
-    const done = await waitAll(ids);
-    const readRequestNodes = async (id: string) => {
-      const got = await zk.getIfExists(requestPath(id));
-      return got ? decodeRequest(id, got.data).nodes : [];
-    };
-    const after = procStats(pid);
-    const temporalCpu = temporalPid ? procStats(temporalPid).cpuSeconds - temporalBefore : NaN;
-    const overheads = [...done.values()].map((d) => d.mtime - d.ctime).sort((a, b) => a - b);
-    const makespan = Math.max(...[...done.values()].map((d) => d.mtime)) - Math.min(...[...done.values()].map((d) => d.ctime));
-    console.log(`request storm: ${N} one-node requests, instant-boot simulator, host-key-checking off`);
-    console.log(`makespan:            ${(makespan / 1000).toFixed(2)} s (${(N / (makespan / 1000)).toFixed(1)} requests/s)`);
-    console.log(`overhead p50:        ${pct(overheads, 50)} ms   (created -> fulfilled, ZooKeeper ctime/mtime)`);
-    console.log(`overhead p99:        ${pct(overheads, 99)} ms`);
-    console.log(`overhead max:        ${overheads[overheads.length - 1]} ms`);
-    console.log(`launcher CPU:        ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s during the storm (${after.cpuSeconds.toFixed(2)} s since start)`);
-    console.log(`launcher CPU/request: ${(((after.cpuSeconds - before.cpuSeconds) * 1000) / N).toFixed(0)} ms`);
-    console.log(`launcher peak RSS:   ${after.peakRssMiB.toFixed(0)} MiB`);
-    console.log(`Temporal server CPU: ${temporalCpu.toFixed(2)} s during the storm (same machine)`);
-    if (process.env.STORM_HISTORY) {
-      // where the time goes: one request's and one node's workflow history, event by event
-      const mid = ids[Math.floor(ids.length / 2)] as string;
-      const created = done.get(mid)?.ctime ?? 0;
-      console.log(`request ${mid}: created at 0 ms, fulfilled at ${(done.get(mid)?.mtime ?? 0) - created} ms`);
-      for (const wf of [`request/${mid}`, `node/${(await readRequestNodes(mid))[0]}`]) {
-        const h = await stack.client.workflow.getHandle(wf).fetchHistory();
-        let prev = 0;
-        console.log(`history of ${wf} (first event at ${eventMs(h.events?.[0]) - created} ms):`);
-        for (const e of h.events ?? []) {
-          const t = eventMs(e);
-          const name = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '';
-          const detail = (e as Record<string, { activityType?: { name?: string } }>)[name]?.activityType?.name ?? '';
-          console.log(`  +${prev ? t - prev : 0}ms ${name.replace('EventAttributes', '')} ${detail}`);
-          prev = t;
-        }
-      }
-    }
-  } finally {
-    await stack.stop();
-  }
+  const o = parseArgs(process.argv.slice(2));
+  const ours = await storm(() => startOurs(o), o);
+  printStorm(ours, o);
+  if (!o.compareNodepool) return;
+  const venv = o.compareNodepool;
+  const np = await storm(() => startNodepool11(venv, o), o);
+  console.log('');
+  printStorm(np, o);
+  console.log('');
+  printComparison(ours, np, o);
 }
 
 main().catch((err: unknown) => {
