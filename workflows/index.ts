@@ -1,5 +1,4 @@
 // Every workflow the workers run (a Worker takes one workflows module).
-export { requestWorkflow } from './request';
 export { nodeWorkflow } from './node';
 export { minReadyWorkflow } from './min-ready';
 export { diskimageWorkflow } from './diskimage';

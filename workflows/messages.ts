@@ -8,14 +8,14 @@ export const lockEventSignal = defineSignal<[{ token: string; state: 'acquired' 
 /** Asked by a lock holder retried after a crash: does the workflow still want this lock? */
 export const lockWantedQuery = defineQuery<boolean, [string]>('lockWanted');
 
-// request workflow
-/** The request znode was deleted (Zuul withdrew it). */
+// the lead node workflow, which carries a request (workflows/lib/request-carrier.ts)
+/** The request znode was deleted (Zuul withdrew it); sent to the nodes allocated to it. */
 export const requestWithdrawnSignal = defineSignal('requestWithdrawn');
-/** From a node workflow to the request workflow that started it. */
+/** From a node workflow to the lead node workflow that started it. */
 export const nodeLaunchedSignal = defineSignal<[{ nodeId: string; state: NodeEndState; lockToken: string | null }]>('nodeLaunched');
 
 // node workflow
-/** From the request workflow: stop holding the node (it was fulfilled, declined or withdrawn). */
+/** From the lead node workflow: stop holding the node (its request was fulfilled, declined or withdrawn). */
 export const releaseNodeSignal = defineSignal<[{ deallocate: boolean }]>('releaseNode');
 /** From the node watcher: the znode changed (state set by Zuul, or gone). */
 export const nodeStateSignal = defineSignal<[NodeStateEvent]>('nodeState');
@@ -28,16 +28,19 @@ export interface NodeWorkflowStatus {
   state: string | null;
   attempts: number;
   serverId: string | null;
+  /** The request this node's workflow carries (the lead node of an accepted request). */
+  request?: RequestStatus | null;
 }
 export const nodeStatusQuery = defineQuery<NodeWorkflowStatus>('status');
 
-export interface RequestWorkflowStatus {
+export interface RequestStatus {
   requestId: string;
   phase: string;
   pool: string | null;
+  /** fulfilled / failed / declined / withdrawn / returned, once carried to its end. */
+  outcome: string | null;
   nodes: Array<{ label: string; nodeId: string | null; state: string | null }>;
 }
-export const requestStatusQuery = defineQuery<RequestWorkflowStatus>('status');
 
 // pool workflow (the queue as admission sees it, for the Web UI)
 export interface PoolQueueStatus {
@@ -63,7 +66,6 @@ export const poolQueueSignal = defineSignal<[PoolQueueStatus]>('poolQueue');
 export const poolStatusQuery = defineQuery<{ provider: string; pool: string; launchers: Record<string, PoolQueueStatus> }>('status');
 
 export const workflowIds = {
-  request: (requestId: string): string => `request/${requestId}`,
   node: (nodeId: string): string => `node/${nodeId}`,
   minReady: (): string => 'min-ready',
   pool: (provider: string, pool: string): string => `pool/${provider}/${pool}`,

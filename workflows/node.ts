@@ -12,10 +12,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
+import type { AcceptedClaim, NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
 import type { CreateServerInput } from '../activities/launcher/types';
 import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
 import { HeldLock, newLockToken } from './lib/held-lock';
+import { RequestCarrier } from './lib/request-carrier';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
 import { failureKind, failureMessage, failureServerId, failureStatsKey } from './lib/failures';
 import {
@@ -24,18 +25,21 @@ import {
   nodeStateSignal,
   nodeStatusQuery,
   releaseNodeSignal,
+  requestWithdrawnSignal,
   type NodeWorkflowStatus,
 } from './messages';
 
 export interface NodeWorkflowInput {
   nodeId: string;
-  /** launch: a new node from a request workflow; adopt: an existing znode (delete, age, hold). */
+  /** launch: a new node of an accepted request; adopt: an existing znode (delete, age, hold). */
   mode: 'launch' | 'adopt';
   provider?: string;
   label?: string;
   requestId?: string | null;
-  /** The request workflow to tell when the launch ends. */
+  /** The lead node workflow (carrying the request) to tell when the launch ends. */
   parentWorkflowId?: string;
+  /** The lead node of an accepted request carries it: admission's claim (request-carrier.ts). */
+  carry?: AcceptedClaim;
   /** Carried over continue-as-new: a delete asked for, the server we made. */
   deleteReason?: string | null;
   serverId?: string | null;
@@ -70,6 +74,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     release = r;
   });
   setHandler(nodeStatusQuery, () => status);
+  // only a lead node carrying its request reacts (request-carrier.ts sets its own handler)
+  if (!input.carry) setHandler(requestWithdrawnSignal, () => undefined);
 
   const attrs: SearchAttributeUpdatePair[] = [{ key: NodepoolNodeId, value: nodeId }];
   if (input.provider) attrs.push({ key: NodepoolProvider, value: input.provider });
@@ -85,6 +91,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     }
   };
 
+  /** A fresh run would drop the request this lead carries: only once it is carried to its end. */
+  const carrying = () => (carrier as RequestCarrier | null)?.status.outcome === null;
   const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY;
   /** A fresh run picks the node up as it is now (the state is read again; the server id is carried). */
   const adoptInput = (): NodeWorkflowInput => ({ nodeId, mode: 'adopt', provider: input.provider, label: input.label, requestId: input.requestId, serverId: status.serverId, deleteReason });
@@ -106,7 +114,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       const now = await zkActivities.readNodeEvent({ nodeId });
       if (!now.exists) return 'gone';
       // Zuul may hold an in-use node's lock for a whole job: wait in fresh runs, not one long history
-      if (longHistory()) await continueAsNew<typeof nodeWorkflow>({ ...adoptInput(), deleteReason: reason });
+      if (longHistory() && !carrying()) await continueAsNew<typeof nodeWorkflow>({ ...adoptInput(), deleteReason: reason });
     }
     target ??= await zkActivities.prepareDelete({ nodeId });
     if (!target) {
@@ -176,108 +184,131 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     }
   }
 
+  /** The lead node carries the request (created with its node lock, at the start of a launch). */
+  let carrier: RequestCarrier | null = null;
+
   async function tellParent(state: NodeEndState, lockToken: string | null): Promise<void> {
+    if (carrier) return carrier.ownLaunchEnded(state, lockToken);
     if (!input.parentWorkflowId) return;
     try {
       await getExternalWorkflowHandle(input.parentWorkflowId).signal(nodeLaunchedSignal, { nodeId, state, lockToken });
     } catch (err) {
-      // the request workflow is gone (withdrawn and finished): nothing waits for us, so a READY
-      // node goes free at once instead of waiting for a release that will never come
-      log.info('request workflow not reachable', { error: failureMessage(err) });
+      // the lead is gone (withdrawn and finished): nothing waits for us, so a READY node goes
+      // free at once instead of waiting for a release that will never come
+      log.info('lead node workflow not reachable', { error: failureMessage(err) });
       release ??= { deallocate: true };
     }
   }
 
-  if (input.mode === 'launch') {
-    const lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: 60_000 });
-    // fast path: lock, `building`, plan and first attempt in one local activity
-    let begun = await zkActivities.beginLaunch({ nodeId, lock: lock.ref });
-    if (begun.kind === 'started') lock.adoptTaken();
-    if (begun.kind === 'busy') {
-      if (!(await lock.acquire())) {
-        await tellParent('failed', null);
-        return deleteNode(null, 'lock unavailable at launch');
-      }
-      begun = await zkActivities.beginLaunch({ nodeId, lock: null });
-    }
-    if (begun.kind !== 'started') {
-      await lock.release();
-      await tellParent('failed', null);
-      return 'gone';
-    }
-    const { plan, attempt: firstAttempt } = begun;
-    upsertSearchAttributes([
-      { key: NodepoolProvider, value: plan.provider },
-      { key: NodepoolLabel, value: plan.label },
-    ]);
-    const end = await launch(lock, plan, firstAttempt);
-    await tellParent(end, end === 'ready' ? lock.token : null);
-    if (end !== 'ready') return deleteNode(lock, end === 'aborted' ? 'aborted (quota)' : 'launch failed');
-    // Held until the request is fulfilled (the request workflow deletes our contender) or
-    // declined/withdrawn (it asks us to let go).
-    setPhase('ready, held for request');
-    await condition(() => release !== null || lock.gone || deleteReason !== null);
-    lock.markReleasing();
-    if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId });
-    if (!lock.gone) await lock.release();
-  }
+  const outcome = await live();
+  // the lead's workflow ends only once its request is carried to its end
+  const carried = carrier as RequestCarrier | null; // assigned inside live()
+  if (carried) await carried.done;
+  return outcome;
 
-  // ---- lifecycle: wait for used / hold / delete / max-ready-age -------------------------------
-  let expiryRetryAt = 0;
-  let current = await zkActivities.readNodeEvent({ nodeId });
-  let seen = eventSeq;
-  for (;;) {
-    if (eventSeq !== seen) {
-      current = event as unknown as NodeStateEvent;
-      seen = eventSeq;
-    }
-    if (deleteReason) return deleteNode(null, deleteReason);
-    if (!current.exists) {
-      setPhase('znode gone');
-      if (status.serverId && input.provider) {
-        await cloudActivities(input.provider).deleteServer({ provider: input.provider, serverId: status.serverId, serverName: `np${nodeId}` });
+  async function live(): Promise<NodeOutcome> {
+    if (input.mode === 'launch') {
+      const lock = new HeldLock(nodeLockPath(nodeId), { blocking: true, timeoutMs: 60_000 });
+      if (input.carry && input.requestId) {
+        carrier = new RequestCarrier(input.requestId, input.carry, {
+          nodeId,
+          lock,
+          release: (deallocate) => {
+            release = { deallocate };
+          },
+        });
+        status.request = carrier.status;
+        carrier.start();
       }
-      return 'gone';
+      // fast path: lock, `building`, plan and first attempt in one local activity
+      let begun = await zkActivities.beginLaunch({ nodeId, lock: lock.ref });
+      if (begun.kind === 'started') lock.adoptTaken();
+      if (begun.kind === 'busy') {
+        if (!(await lock.acquire())) {
+          await tellParent('failed', null);
+          return deleteNode(null, 'lock unavailable at launch');
+        }
+        begun = await zkActivities.beginLaunch({ nodeId, lock: null });
+      }
+      if (begun.kind !== 'started') {
+        await lock.release();
+        await tellParent('failed', null);
+        return 'gone';
+      }
+      const { plan, attempt: firstAttempt } = begun;
+      upsertSearchAttributes([
+        { key: NodepoolProvider, value: plan.provider },
+        { key: NodepoolLabel, value: plan.label },
+      ]);
+      const end = await launch(lock, plan, firstAttempt);
+      await tellParent(end, end === 'ready' ? lock.token : null);
+      if (end !== 'ready') return deleteNode(lock, end === 'aborted' ? 'aborted (quota)' : 'launch failed');
+      // Held until the request is fulfilled (the lead deletes our contender) or declined/withdrawn
+      // (it asks us to let go).
+      setPhase('ready, held for request');
+      await condition(() => release !== null || lock.gone || deleteReason !== null);
+      lock.markReleasing();
+      if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId, lock: lock.ref });
+      if (!lock.gone) await lock.release();
     }
-    const state = current.state ?? '';
-    setPhase(`waiting (${state})`, state);
-    if (['used', 'failed', 'aborted', 'deleting', 'deleted', 'building', 'init'].includes(state)) {
-      // building/init here means nobody is launching it any more (an adopted orphan)
-      return deleteNode(null, state);
-    }
-    let waitMs: number | undefined;
-    let onTimeout: (() => Promise<NodeOutcome | null>) | undefined;
-    if ((state === 'ready' && !current.allocatedTo) || state === 'hold') {
-      const timers = await zkActivities.nodeTimers({ nodeId });
-      const limit = state === 'hold' ? timers.holdLimitMs : timers.maxReadyAgeMs;
-      if (limit > 0 && timers.stateTime !== null) {
-        waitMs = Math.max(0, timers.stateTime * 1000 + limit - Date.now(), expiryRetryAt - Date.now());
-        onTimeout = async () => {
-          const lock = new HeldLock(nodeLockPath(nodeId), { blocking: false });
-          if (!(await lock.acquire())) {
-            // someone holds it (Zuul about to take the node, the CLI): look again later, not at once
-            expiryRetryAt = Date.now() + EXPIRY_RETRY_MS;
+
+    // ---- lifecycle: wait for used / hold / delete / max-ready-age -------------------------------
+    let expiryRetryAt = 0;
+    let current = await zkActivities.readNodeEvent({ nodeId });
+    let seen = eventSeq;
+    for (;;) {
+      if (eventSeq !== seen) {
+        current = event as unknown as NodeStateEvent;
+        seen = eventSeq;
+      }
+      if (deleteReason) return deleteNode(null, deleteReason);
+      if (!current.exists) {
+        setPhase('znode gone');
+        if (status.serverId && input.provider) {
+          await cloudActivities(input.provider).deleteServer({ provider: input.provider, serverId: status.serverId, serverName: `np${nodeId}` });
+        }
+        return 'gone';
+      }
+      const state = current.state ?? '';
+      setPhase(`waiting (${state})`, state);
+      if (['used', 'failed', 'aborted', 'deleting', 'deleted', 'building', 'init'].includes(state)) {
+        // building/init here means nobody is launching it any more (an adopted orphan)
+        return deleteNode(null, state);
+      }
+      let waitMs: number | undefined;
+      let onTimeout: (() => Promise<NodeOutcome | null>) | undefined;
+      if ((state === 'ready' && !current.allocatedTo) || state === 'hold') {
+        const timers = await zkActivities.nodeTimers({ nodeId });
+        const limit = state === 'hold' ? timers.holdLimitMs : timers.maxReadyAgeMs;
+        if (limit > 0 && timers.stateTime !== null) {
+          waitMs = Math.max(0, timers.stateTime * 1000 + limit - Date.now(), expiryRetryAt - Date.now());
+          onTimeout = async () => {
+            const lock = new HeldLock(nodeLockPath(nodeId), { blocking: false });
+            if (!(await lock.acquire())) {
+              // someone holds it (Zuul about to take the node, the CLI): look again later, not at once
+              expiryRetryAt = Date.now() + EXPIRY_RETRY_MS;
+              return null;
+            }
+            const check = await zkActivities.nodeTimers({ nodeId });
+            const still = await zkActivities.readNodeEvent({ nodeId });
+            const expired = check.stateTime !== null && Date.now() >= check.stateTime * 1000 + limit;
+            if (still.exists && still.state === state && (state === 'hold' || !still.allocatedTo) && expired) {
+              return deleteNode(lock, state === 'hold' ? 'hold expired' : 'max-ready-age');
+            }
+            await lock.release();
             return null;
-          }
-          const check = await zkActivities.nodeTimers({ nodeId });
-          const still = await zkActivities.readNodeEvent({ nodeId });
-          const expired = check.stateTime !== null && Date.now() >= check.stateTime * 1000 + limit;
-          if (still.exists && still.state === state && (state === 'hold' || !still.allocatedTo) && expired) {
-            return deleteNode(lock, state === 'hold' ? 'hold expired' : 'max-ready-age');
-          }
-          await lock.release();
-          return null;
-        };
+          };
+        }
       }
+      const wake = () => eventSeq !== seen || deleteReason !== null;
+      // condition(fn, 0) has a legacy meaning; an overdue timer waits 1 ms
+      const woke = waitMs === undefined ? (await condition(wake), true) : await condition(wake, Math.max(1, waitMs));
+      if (!woke && onTimeout) {
+        const done = await onTimeout();
+        if (done) return done;
+        current = await zkActivities.readNodeEvent({ nodeId });
+      }
+      if (longHistory() && !carrying()) await continueAsNew<typeof nodeWorkflow>(adoptInput());
     }
-    const wake = () => eventSeq !== seen || deleteReason !== null;
-    // condition(fn, 0) has a legacy meaning; an overdue timer waits 1 ms
-    const woke = waitMs === undefined ? (await condition(wake), true) : await condition(wake, Math.max(1, waitMs));
-    if (!woke && onTimeout) {
-      const done = await onTimeout();
-      if (done) return done;
-      current = await zkActivities.readNodeEvent({ nodeId });
-    }
-    if (longHistory()) await continueAsNew<typeof nodeWorkflow>(adoptInput());
   }
 }

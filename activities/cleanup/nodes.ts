@@ -80,7 +80,8 @@ export async function stuckNodes(input: StuckNodesInput): Promise<{ report: Clea
   for (const n of input.nodes) {
     try {
       if (n.state === 'ready' && n.allocated_to && !(await input.zk.exists(requestPath(n.allocated_to)))) {
-        if (!(await isRunning(input.client, workflowIds.request(n.allocated_to))) && (await deallocate(input.zk, n))) {
+        // a lead node still carrying that request holds the node's lock, so deallocate skips it
+        if (await deallocate(input.zk, n)) {
           const action = { kind: 'deallocate', id: n.id, reason: `allocated to request ${n.allocated_to}, which no longer exists` };
           input.log(action);
           done.push(action);

@@ -1,17 +1,16 @@
 // ZooKeeper-wide housekeeping (zk-protocol.md §1.10–1.11): lost requests (pending, unlocked,
-// and no request/<id> workflow of ours running: a running one only lost its lock for the
-// heartbeat timeout and takes it back) go back to `requested`; request-lock parents of vanished
+// and no node workflow of ours carrying it: a running one only lost its lock for the heartbeat
+// timeout and takes it back) go back to `requested`; request-lock parents of vanished
 // requests older than Nodepool's 8 h are removed.
 import { type Client } from '@temporalio/client';
 import { type ZkSession } from '../../lib/zk/session';
 import { cleanupRequestLocks, LOCK_CLEANUP_MS, resetLostRequests } from '../../lib/zk/operations/cleanup';
-import { workflowIds } from '../../workflows/messages';
 import { type CleanupAction, type CleanupTaskReport } from './types';
-import { isRunning } from './workflows';
+import { isCarried } from './workflows';
 
 export async function lostRequests(zk: ZkSession, client: Client, log: (a: CleanupAction) => void, pending?: () => Promise<string[]>): Promise<CleanupTaskReport> {
-  const reset = await resetLostRequests(zk, { skip: (id) => isRunning(client, workflowIds.request(id)), candidates: pending });
-  const done = reset.map((id) => ({ kind: 'request-reset', id, reason: 'pending with no lock and no running request workflow' }));
+  const reset = await resetLostRequests(zk, { skip: (id) => isCarried(client, id), candidates: pending });
+  const done = reset.map((id) => ({ kind: 'request-reset', id, reason: 'pending with no lock and no node workflow carrying it' }));
   done.forEach(log);
   return { ok: true, found: done.length, done };
 }

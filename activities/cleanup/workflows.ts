@@ -15,3 +15,17 @@ export async function isRunning(client: Client, workflowId: string): Promise<boo
     throw err;
   }
 }
+
+/**
+ * Whether a node workflow launched for this request still runs (its lead carries the request:
+ * workflows/lib/request-carrier.ts). Asked through visibility (NodepoolRequestId), which may lag
+ * by a moment; an error counts as running, as above.
+ */
+export async function isCarried(client: Client, requestId: string): Promise<boolean> {
+  try {
+    const query = `WorkflowType = 'nodeWorkflow' AND NodepoolRequestId = '${requestId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
+    return (await client.workflow.count(query)).count > 0;
+  } catch {
+    return true;
+  }
+}

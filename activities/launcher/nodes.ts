@@ -9,7 +9,9 @@ import { normalise } from '../../lib/metrics/statsd';
 import { readNode, updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { openstackProvider, type LauncherContext } from './context';
-import type { LaunchPlan, NodeStateEvent } from './api';
+import { lockNode } from '../../lib/zk/operations/nodes';
+import { contendersWithToken } from './locks';
+import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
 
 function configError(message: string): ApplicationFailure {
@@ -141,11 +143,24 @@ export function createNodeActivities(ctx: LauncherContext) {
     },
 
     /** A READY node goes free (its request was declined or withdrawn). */
-    async deallocateNode({ nodeId }: { nodeId: string }): Promise<void> {
-      await updateNode(ctx.zk(), nodeId, (n) => {
-        if (!n.allocated_to) return false;
-        n.allocated_to = null;
-      });
+    /**
+     * Frees a READY node of its request, under its lock: ours when our contender (by token) is
+     * still there, else taken without waiting. Someone else holding it (Zuul, which took the node
+     * of a request we fulfilled before a crash and then deleted) means the node is theirs.
+     */
+    async deallocateNode({ nodeId, lock }: { nodeId: string; lock?: ReleaseLockInput }): Promise<void> {
+      const zk = ctx.zk();
+      const ours = lock ? (await contendersWithToken(zk, lock.lockPath, lock.token)).length > 0 : false;
+      const taken = ours ? null : await lockNode(zk, nodeId, { blocking: false });
+      if (!ours && !taken) return;
+      try {
+        await updateNode(zk, nodeId, (n) => {
+          if (n.state !== 'ready' || !n.allocated_to) return false;
+          n.allocated_to = null;
+        });
+      } finally {
+        await taken?.release();
+      }
     },
 
     async prepareDelete({ nodeId }: { nodeId: string }): Promise<{ provider: string | null; serverId: string | null } | null> {

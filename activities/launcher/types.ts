@@ -63,7 +63,7 @@ export interface LauncherActivities {
   /** READY with its host keys; also sends the launch's `ready` stats. */
   markReady(input: { nodeId: string; hostKeys: string[]; durationMs: number }): Promise<boolean>;
   setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
-  deallocateNode(input: { nodeId: string }): Promise<void>;
+  deallocateNode(input: { nodeId: string; lock?: ReleaseLockInput }): Promise<void>;
   /** Lock (when free; kept by this session), `deleting`, and what to delete, in one call (begin-delete.ts). */
   beginDelete(input: { nodeId: string; lock: ReleaseLockInput }): Promise<BeginDeleteResult>;
   /**

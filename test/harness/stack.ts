@@ -155,7 +155,7 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
       for await (const wf of client.workflow.list()) {
         let status = '';
         try {
-          if (wf.type === 'requestWorkflow' || wf.type === 'nodeWorkflow') status = JSON.stringify(await client.workflow.getHandle(wf.workflowId).query('status'));
+          if (wf.type === 'nodeWorkflow') status = JSON.stringify(await client.workflow.getHandle(wf.workflowId).query('status'));
         } catch (err) {
           status = `(query failed: ${(err as Error).message})`;
         }

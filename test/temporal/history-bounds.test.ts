@@ -19,9 +19,9 @@
 //
 // 5. min-ready: 24 h of its 60 s safety-net timer and 500 pokes: every run < 2,200 events, continued as new.
 // 6. pool: 2,000 queue reports; the current run stays small (continue-as-new every 500).
-// 7. request: an accepted request whose only launch hangs: no timer, no events while it waits, a
-//    small history when fulfilled (the test server skips no time with this child workflow in flight, so
-//    this case is real time). A request that waits for room has no workflow at all.
+// 7. request: the lead node workflow of an accepted request whose launch hangs: no timer, no
+//    events while it waits, a small history when fulfilled (real time: the test server skips no
+//    time while lock holders heartbeat). A request that waits for room has no workflow at all.
 // 8. Two loops that once grew without bound: node's max-ready-age retry of a busy lock (it was a
 //    1 ms timer loop; now once a minute) and diskimage's removal loop (it never continued as new
 //    while a removed image's build could not be deleted).
@@ -46,7 +46,7 @@ import type { DibActivities } from '../../activities/dib';
 import { LAUNCHER_QUEUE, providerQueue } from '../../workflows/lib/activities';
 import { BUILDER_QUEUE, builderQueue } from '../../workflows/builder-messages';
 import type { CleanupInput } from '../../workflows/cleanup';
-import type { cleanupWorkflow, diskimageWorkflow, nodeWorkflow, minReadyWorkflow, poolWorkflow, requestWorkflow } from '../../workflows';
+import type { cleanupWorkflow, diskimageWorkflow, nodeWorkflow, minReadyWorkflow, poolWorkflow } from '../../workflows';
 import { minReadyPokeSignal } from '../../workflows/min-ready';
 import { poolQueueSignal, poolStatusQuery, type PoolQueueStatus } from '../../workflows/messages';
 
@@ -204,7 +204,7 @@ async function nodeWorkers(fakes: ReturnType<typeof nodeFakes>, provider: string
   ]);
 }
 
-void test('request workflow: an accepted request whose launch hangs has no timer and a history that does not grow', async () => {
+void test('lead node workflow: an accepted request whose launch hangs has no timer and a history that does not grow, then is fulfilled', async () => {
   const provider = `p-${randomUUID()}`;
   const taskQueue = uniqueQueue('request');
   const requestId = `200-${String(Date.now() % 1e10).padStart(10, '0')}`;
@@ -216,7 +216,7 @@ void test('request workflow: an accepted request whose launch hangs has no timer
     released.add(token);
     tokens.get(token)?.();
   };
-  const local: Pick<LauncherActivities, 'beginLaunch' | 'markReady' | 'fulfilRequest' | 'readNodeEvent' | 'releaseLock' | 'tryLock' | 'reportLaunch'> = {
+  const local: Pick<LauncherActivities, 'beginLaunch' | 'markReady' | 'fulfilRequest' | 'readNodeEvent' | 'releaseLock' | 'tryLock' | 'reportLaunch' | 'nodeTimers'> = {
     async beginLaunch() {
       return {
         kind: 'started',
@@ -242,6 +242,9 @@ void test('request workflow: an accepted request whose launch hangs has no timer
       return true;
     },
     async reportLaunch() {},
+    async nodeTimers() {
+      return { stateTime: 0, maxReadyAgeMs: 0, holdLimitMs: 0 };
+    },
   };
   const lock: LockActivities = {
     async holdLock(input): Promise<HoldLockResult> {
@@ -256,59 +259,58 @@ void test('request workflow: an accepted request whose launch hangs has no timer
       }
     },
   };
-  let bootNow: () => void = () => undefined;
-  const booted = new Promise<void>((r) => (bootNow = r));
   const cloud: Pick<CloudActivities, 'launchServer'> = {
     async launchServer() {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
-      await booted.finally(() => clearInterval(beat));
       return { id: 'srv-1', status: 'ACTIVE', interfaceIp: '10.0.0.7', publicIpv4: null, publicIpv6: null, privateIpv4: '10.0.0.7', hostId: null, az: null, faultMessage: null };
     },
   };
-  const workflowId = `request/${requestId}`;
-  // The request and node workflows and the lock holders run from the start; the provider's
-  // queue has no worker for a day, so the node's launchServer waits there. (A workflow task
-  // nobody polls would stop the test server from skipping time; an activity task does not.)
-  const [requestWorker, launcherWorker, providerWorker] = await Promise.all([
+  const workflowId = `node/${nodeId}`;
+  // The lead node workflow and its lock holders run from the start; the provider's queue has no
+  // worker at first, so the launch waits there.
+  const [nodeWorker, launcherWorker] = await Promise.all([
     Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: local }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: LAUNCHER_QUEUE, workflowBundle: bundle, activities: { ...local, ...lock } }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: providerQueue(provider), activities: cloud }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: LAUNCHER_QUEUE, activities: { ...local, ...lock } }),
   ]);
-  await withWorkers([requestWorker, launcherWorker, providerWorker], async () => {
-    const handle = await env.client.workflow.start<typeof requestWorkflow>('requestWorkflow', {
+  await withWorkers([nodeWorker, launcherWorker], async () => {
+    const handle = await env.client.workflow.start<typeof nodeWorkflow>('nodeWorkflow', {
       workflowId,
       taskQueue,
-      args: [{ requestId, pool: { id: 'l-PoolWorker.p-main-0', provider, pool: 'main' }, request: { nodeTypes: ['small'], reuse: true, requestor: 'zuul', tenantName: null, minReady: false }, lockToken: 'req-token', slots: [{ label: 'small', nodeId, reused: false, lockToken: null }] }],
+      args: [
+        {
+          nodeId,
+          mode: 'launch',
+          provider,
+          label: 'small',
+          requestId,
+          carry: { pool: { id: 'l-PoolWorker.p-main-0', provider, pool: 'main' }, request: { nodeTypes: ['small'], reuse: true, requestor: 'zuul', tenantName: null, minReady: false }, lockToken: 'req-token', slots: [{ label: 'small', nodeId, reused: false, lockToken: null }] },
+        },
+      ],
     });
     try {
-      // the node workflow is started and the request waits: its history stops growing
+      // the launch is scheduled and the workflow waits: its history stops growing
       let early = 0;
-      await until('the request history settled', async () => {
+      await until('the history settled', async () => {
         const before = await historyLength(workflowId);
         await new Promise((r) => setTimeout(r, 500));
         early = await historyLength(workflowId);
         return early >= 8 && early === before;
       });
-      // The test server skips no time in this set-up (a child workflow in flight), so the wait is shown
-      // by its shape: no timer in the request's history, and nothing added while its lock
-      // holder heartbeats and the node's launch hangs for a few seconds.
+      // The test server skips no time while lock holders run (they heartbeat), so the wait is
+      // shown by its shape: no timer in the history, and nothing added for a few seconds.
       await new Promise((r) => setTimeout(r, 3000));
       const later = await historyLength(workflowId);
-      const events = (await handle.fetchHistory()).events ?? [];
-      assert.ok(!events.some((e) => e.timerStartedEventAttributes), 'the waiting request has no timer');
-      bootNow();
-      assert.equal(await handle.result(), 'fulfilled');
-      // the node workflow goes on waiting for Zuul: end it while its worker still runs
-      await terminate(env.client.workflow.getHandle(`node/${nodeId}`));
+      assert.ok(!((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes), 'the waiting lead has no timer');
+      const providerWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: providerQueue(provider), activities: cloud });
+      await withWorkers([providerWorker], async () => {
+        await until('fulfilled', () => fulfilled);
+      });
       const done = await historyLength(workflowId);
-      console.log(`# request (launch hangs): ${early} events at the start, ${later} 3 s later, ${done} when fulfilled`);
-      assert.ok(fulfilled);
+      console.log(`# lead node (launch hangs): ${early} events at the start, ${later} 3 s later, ${done} when fulfilled`);
       assert.equal(later, early, 'no events while waiting');
       assert.ok(done < 60, `history ${done} events`);
+      assert.equal(((await handle.query('status')) as { request?: { outcome: string | null } }).request?.outcome, 'fulfilled');
     } finally {
       await terminate(handle);
-      await terminate(env.client.workflow.getHandle(`node/${nodeId}`));
     }
   });
 });

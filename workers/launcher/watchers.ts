@@ -83,9 +83,12 @@ export class LauncherWatchers extends EventEmitter {
     this.pendingNews.add('requests');
     const req = ev.type === 'deleted' ? ev.previous : ev.value;
     if (req.requestor === MIN_READY_REQUESTOR && (ev.type !== 'changed' || ev.previous.state !== ev.value.state)) this.emit('min-ready');
-    // only an accepted (pending) request has a workflow to tell
+    // an accepted (pending) request is carried by its lead node's workflow, one of the nodes
+    // allocated to it (the others ignore the signal)
     if (ev.type === 'deleted' && ev.previous.state === 'pending') {
-      void this.signal(workflowIds.request(ev.id), async (h) => h.signal(requestWithdrawnSignal));
+      for (const n of this.nodeCache.values()) {
+        if (n.allocated_to === ev.id && this.ours(n)) void this.signal(workflowIds.node(n.id), async (h) => h.signal(requestWithdrawnSignal));
+      }
     }
   }
 

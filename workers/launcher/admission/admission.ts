@@ -19,20 +19,20 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { compareRequests, type Node, type NodeRequest } from '../../../lib/model';
 import { log } from '../../../lib/log';
-import { requestLockPath } from '../../../lib/zk/paths';
+import { nodeLockPath, requestLockPath } from '../../../lib/zk/paths';
 import { type LauncherContext } from '../../../activities/launcher/context';
 import { createEvaluator, poolRef, type Evaluator, type PassView, type Route } from '../../../activities/launcher/evaluate';
 import { createRequestActivities, MIN_READY_REQUESTOR } from '../../../activities/launcher/requests';
 import { type OurPool } from '../../../activities/launcher/pools';
 import { ZkLock } from '../../../lib/zk/lock';
 import { readRequest } from '../../../lib/zk/operations/requests';
-import type { PoolRef } from '../../../activities/launcher/api';
+import type { AcceptedClaim, PoolRef } from '../../../activities/launcher/api';
 import { deleteNodeSignal, workflowIds } from '../../../workflows/messages';
 import { type LauncherWatchers } from '../watchers';
 import { type RegistryCache } from '../registry';
 import { createCapacity, type Capacity } from './capacity';
 import { Claims, CLAIMS_ROOT } from './claim';
-import { startRequestWorkflow } from './start';
+import { startLeadNode } from './start';
 import { QueueStatus } from './queue-status';
 
 /** Declines running at once (each is a few ZooKeeper round trips). */
@@ -238,12 +238,33 @@ export class Admission {
   private handOver(req: NodeRequest, pool: OurPool, claim: Extract<Awaited<ReturnType<Claims['accept']>>, { kind: 'accepted' }>): void {
     this.inFlight.add(req.id);
     this.logger.info({ requestId: req.id, pool: pool.id, nodes: claim.slots.map((s) => s.nodeId) }, 'accepted node request');
-    const input = { requestId: req.id, pool: poolRef(pool), request: claim.request, lockToken: claim.lockToken, slots: claim.slots };
-    const started = startRequestWorkflow(this.deps.client, input, () => this.stopped).finally(() => {
+    const accepted: AcceptedClaim = { pool: poolRef(pool), request: claim.request, lockToken: claim.lockToken, slots: claim.slots };
+    // only READY nodes reused: nothing to launch, so fulfil here (a crash before this is a
+    // lost request: cleanup hands it back and frees the nodes)
+    const handed = accepted.slots.some((s) => !s.reused)
+      ? startLeadNode(this.deps.client, req.id, accepted, () => this.stopped)
+      : this.fulfilReused(req.id, accepted);
+    const started = handed.finally(() => {
       this.inFlight.delete(req.id);
       this.starts.delete(started);
     });
     this.starts.add(started);
+  }
+
+  private async fulfilReused(requestId: string, claim: AcceptedClaim): Promise<boolean> {
+    const nodeLock = (nodeId: string, token: string | null) => ({ lockPath: nodeLockPath(nodeId), token: token ?? '' });
+    try {
+      await this.requests.fulfilRequest({
+        requestId,
+        nodeIds: claim.slots.map((s) => s.nodeId),
+        nodeLocks: claim.slots.map((s) => nodeLock(s.nodeId, s.lockToken)),
+        requestLock: { lockPath: requestLockPath(requestId), token: claim.lockToken },
+      });
+      return true;
+    } catch (err) {
+      this.logger.warn({ requestId, err }, 'fulfilling with READY nodes failed; lost-request cleanup will hand it back');
+      return false;
+    }
   }
 
   /** Declines for these pools under the request lock (several at a time, in the background). */
