@@ -97,7 +97,8 @@ export interface FulfilInput {
   requestLock: ReleaseLockInput;
 }
 
-export type FulfilResult = 'fulfilled' | 'gone';
+/** lost: our request lock is gone (a lost session); someone else may own the request now. */
+export type FulfilResult = 'fulfilled' | 'gone' | 'lost';
 
 // ---- nodes --------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
 import { readRequest, updateNode, updateRequest } from './store';
 import { registeredPools } from './pools';
-import { deleteContenders } from './locks';
+import { contendersWithToken, deleteContenders } from './locks';
 import { type LauncherContext } from './context';
 import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, ReleaseLockInput } from './api';
 
@@ -24,12 +24,27 @@ async function releaseNodes(zk: ZkSession, nodes: HeldNode[], deallocate: boolea
   }
 }
 
+/**
+ * Whether our contender (by token) still holds the request lock. A step re-run after a crash
+ * (its first run already let go of the lock) or a lock lost with a session must not write a
+ * request someone else may have taken since.
+ */
+async function holdsLock(zk: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
+  return (await contendersWithToken(zk, lock.lockPath, lock.token)).length > 0;
+}
+
+const sameNodes = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 export function createRequestActivities(ctx: LauncherContext) {
   const logger = log('request');
   return {
     async declineRequest(input: DeclineInput): Promise<DeclineResult> {
       const zk = ctx.zk();
       await releaseNodes(zk, input.nodes, true);
+      if (!(await holdsLock(zk, input.requestLock))) {
+        logger.info({ requestId: input.requestId, reason: input.reason }, 'not declining: the request lock is no longer ours');
+        return (await readRequest(zk, input.requestId)) ? 'requested' : 'gone';
+      }
       const registered = await registeredPools(zk);
       const r = await updateRequest(zk, input.requestId, (req) => {
         for (const p of input.pools) if (!req.declined_by.includes(p.id)) req.declined_by.push(p.id);
@@ -44,10 +59,14 @@ export function createRequestActivities(ctx: LauncherContext) {
 
     async fulfilRequest(input: FulfilInput): Promise<FulfilResult> {
       const zk = ctx.zk();
-      if (!(await readRequest(zk, input.requestId))) {
+      const cur = await readRequest(zk, input.requestId);
+      if (!cur) {
         await deleteContenders(zk, input.requestLock);
         return 'gone';
       }
+      // a re-run after a crash: the first run fulfilled it (and let go of every lock)
+      if (cur.value.state === 'fulfilled' && sameNodes(cur.value.nodes, input.nodeIds)) return 'fulfilled';
+      if (!(await holdsLock(zk, input.requestLock))) return 'lost';
       // 1. unlock the nodes first, so Zuul does not wait on them
       for (const l of input.nodeLocks) await deleteContenders(zk, l);
       // 2. the request, nodes in node_types order
@@ -75,6 +94,7 @@ export function createRequestActivities(ctx: LauncherContext) {
     async returnRequest(input: { requestId: string; reason: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
       await releaseNodes(zk, input.nodes, true);
+      if (!(await holdsLock(zk, input.requestLock))) return void logger.info({ requestId: input.requestId }, 'not handing back: the request lock is no longer ours');
       const r = await updateRequest(zk, input.requestId, (req) => {
         if (req.state !== 'pending') return false;
         req.nodes = [];

@@ -204,117 +204,6 @@ async function nodeWorkers(fakes: ReturnType<typeof nodeFakes>, provider: string
   ]);
 }
 
-void test('lead node workflow: an accepted request whose launch hangs has no timer and a history that does not grow, then is fulfilled', async () => {
-  const provider = `p-${randomUUID()}`;
-  const taskQueue = uniqueQueue('request');
-  const requestId = `200-${String(Date.now() % 1e10).padStart(10, '0')}`;
-  const nodeId = '0000000077';
-  let fulfilled = false;
-  const tokens = new Map<string, () => void>();
-  const released = new Set<string>();
-  const release = (token: string) => {
-    released.add(token);
-    tokens.get(token)?.();
-  };
-  const local: Pick<LauncherActivities, 'beginLaunch' | 'markReady' | 'fulfilRequest' | 'readNodeEvent' | 'releaseLock' | 'tryLock' | 'reportLaunch' | 'nodeTimers'> = {
-    async beginLaunch() {
-      return {
-        kind: 'started',
-        plan: { nodeId, provider, pool: 'main', label: 'small', serverName: `np${nodeId}`, launchRetries: 3, launchTimeoutMs: 60_000, bootTimeoutMs: 60_000, hostKeyChecking: false, connectionType: 'ssh', connectionPort: 22, consoleLog: false },
-        attempt: { provider, pool: 'main', label: 'small', nodeId, serverName: `np${nodeId}`, az: null, imageExternalId: null, imageName: 'noble', requestId, tenantName: null },
-      };
-    },
-    async markReady() {
-      return true;
-    },
-    async fulfilRequest(input) {
-      fulfilled = true;
-      for (const l of [...input.nodeLocks, input.requestLock]) release(l.token);
-      return 'fulfilled';
-    },
-    async readNodeEvent() {
-      return { exists: true, state: 'ready', allocatedTo: requestId, stateTime: 0 };
-    },
-    async releaseLock(input) {
-      release(input.token);
-    },
-    async tryLock() {
-      return true;
-    },
-    async reportLaunch() {},
-    async nodeTimers() {
-      return { stateTime: 0, maxReadyAgeMs: 0, holdLimitMs: 0 };
-    },
-  };
-  const lock: LockActivities = {
-    async holdLock(input): Promise<HoldLockResult> {
-      const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
-      try {
-        // released before this holder started (its worker came up late)
-        if (!released.has(input.token)) await Promise.race([new Promise<void>((resolve) => tokens.set(input.token, resolve)), ctx.cancelled]);
-        return { kind: 'released' };
-      } finally {
-        clearInterval(beat);
-      }
-    },
-  };
-  const cloud: Pick<CloudActivities, 'launchServer'> = {
-    async launchServer() {
-      return { id: 'srv-1', status: 'ACTIVE', interfaceIp: '10.0.0.7', publicIpv4: null, publicIpv6: null, privateIpv4: '10.0.0.7', hostId: null, az: null, faultMessage: null };
-    },
-  };
-  const workflowId = `node/${nodeId}`;
-  // The lead node workflow and its lock holders run from the start; the provider's queue has no
-  // worker at first, so the launch waits there.
-  const [nodeWorker, launcherWorker] = await Promise.all([
-    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: local }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: LAUNCHER_QUEUE, activities: { ...local, ...lock } }),
-  ]);
-  await withWorkers([nodeWorker, launcherWorker], async () => {
-    const handle = await env.client.workflow.start<typeof nodeWorkflow>('nodeWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [
-        {
-          nodeId,
-          mode: 'launch',
-          provider,
-          label: 'small',
-          requestId,
-          carry: { pool: { id: 'l-PoolWorker.p-main-0', provider, pool: 'main' }, request: { nodeTypes: ['small'], reuse: true, requestor: 'zuul', tenantName: null, minReady: false }, lockToken: 'req-token', slots: [{ label: 'small', nodeId, reused: false, lockToken: null }] },
-        },
-      ],
-    });
-    try {
-      // the launch is scheduled and the workflow waits: its history stops growing
-      let early = 0;
-      await until('the history settled', async () => {
-        const before = await historyLength(workflowId);
-        await new Promise((r) => setTimeout(r, 500));
-        early = await historyLength(workflowId);
-        return early >= 8 && early === before;
-      });
-      // The test server skips no time while lock holders run (they heartbeat), so the wait is
-      // shown by its shape: no timer in the history, and nothing added for a few seconds.
-      await new Promise((r) => setTimeout(r, 3000));
-      const later = await historyLength(workflowId);
-      assert.ok(!((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes), 'the waiting lead has no timer');
-      const providerWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: providerQueue(provider), activities: cloud });
-      await withWorkers([providerWorker], async () => {
-        await until('fulfilled', () => fulfilled);
-      });
-      const done = await historyLength(workflowId);
-      console.log(`# lead node (launch hangs): ${early} events at the start, ${later} 3 s later, ${done} when fulfilled`);
-      assert.equal(later, early, 'no events while waiting');
-      assert.ok(done < 60, `history ${done} events`);
-      assert.equal(((await handle.query('status')) as { request?: { outcome: string | null } }).request?.outcome, 'fulfilled');
-    } finally {
-      await terminate(handle);
-    }
-  });
-});
-
 for (const state of ['ready', 'hold'] as const) {
   void test(`node workflow: an adopted ${state} node with no time limit waits 7 days with a history that does not grow`, async () => {
     const provider = `p-${randomUUID()}`;
@@ -758,6 +647,118 @@ void test('pool workflow: 2,000 queue reports keep every run small; the latest r
       console.log(`# pool (2,000 reports): current run ${current} events`);
       assert.equal(await status(handle), 'RUNNING');
       assert.ok(current < 2000, `current run ${current} events`);
+    } finally {
+      await terminate(handle);
+    }
+  });
+});
+
+// Last: it runs in real time, and the test server skips no time for the tests after it.
+void test('lead node workflow: an accepted request whose launch hangs has no timer and a history that does not grow, then is fulfilled', async () => {
+  const provider = `p-${randomUUID()}`;
+  const taskQueue = uniqueQueue('request');
+  const requestId = `200-${String(Date.now() % 1e10).padStart(10, '0')}`;
+  const nodeId = '0000000077';
+  let fulfilled = false;
+  const tokens = new Map<string, () => void>();
+  const released = new Set<string>();
+  const release = (token: string) => {
+    released.add(token);
+    tokens.get(token)?.();
+  };
+  const local: Pick<LauncherActivities, 'beginLaunch' | 'markReady' | 'fulfilRequest' | 'readNodeEvent' | 'releaseLock' | 'tryLock' | 'reportLaunch' | 'nodeTimers'> = {
+    async beginLaunch() {
+      return {
+        kind: 'started',
+        plan: { nodeId, provider, pool: 'main', label: 'small', serverName: `np${nodeId}`, launchRetries: 3, launchTimeoutMs: 60_000, bootTimeoutMs: 60_000, hostKeyChecking: false, connectionType: 'ssh', connectionPort: 22, consoleLog: false },
+        attempt: { provider, pool: 'main', label: 'small', nodeId, serverName: `np${nodeId}`, az: null, imageExternalId: null, imageName: 'noble', requestId, tenantName: null },
+      };
+    },
+    async markReady() {
+      return true;
+    },
+    async fulfilRequest(input) {
+      fulfilled = true;
+      for (const l of [...input.nodeLocks, input.requestLock]) release(l.token);
+      return 'fulfilled';
+    },
+    async readNodeEvent() {
+      return { exists: true, state: 'ready', allocatedTo: requestId, stateTime: 0 };
+    },
+    async releaseLock(input) {
+      release(input.token);
+    },
+    async tryLock() {
+      return true;
+    },
+    async reportLaunch() {},
+    async nodeTimers() {
+      return { stateTime: 0, maxReadyAgeMs: 0, holdLimitMs: 0 };
+    },
+  };
+  const lock: LockActivities = {
+    async holdLock(input): Promise<HoldLockResult> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 1000);
+      try {
+        // released before this holder started (its worker came up late)
+        if (!released.has(input.token)) await Promise.race([new Promise<void>((resolve) => tokens.set(input.token, resolve)), ctx.cancelled]);
+        return { kind: 'released' };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+  const cloud: Pick<CloudActivities, 'launchServer'> = {
+    async launchServer() {
+      return { id: 'srv-1', status: 'ACTIVE', interfaceIp: '10.0.0.7', publicIpv4: null, publicIpv6: null, privateIpv4: '10.0.0.7', hostId: null, az: null, faultMessage: null };
+    },
+  };
+  const workflowId = `node/${nodeId}`;
+  // The lead node workflow and its lock holders run from the start; the provider's queue has no
+  // worker at first, so the launch waits there.
+  const [nodeWorker, launcherWorker] = await Promise.all([
+    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: local }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: LAUNCHER_QUEUE, activities: { ...local, ...lock } }),
+  ]);
+  await withWorkers([nodeWorker, launcherWorker], async () => {
+    const handle = await env.client.workflow.start<typeof nodeWorkflow>('nodeWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [
+        {
+          nodeId,
+          mode: 'launch',
+          provider,
+          label: 'small',
+          requestId,
+          carry: { pool: { id: 'l-PoolWorker.p-main-0', provider, pool: 'main' }, request: { nodeTypes: ['small'], reuse: true, requestor: 'zuul', tenantName: null, minReady: false }, lockToken: 'req-token', slots: [{ label: 'small', nodeId, reused: false, lockToken: null }] },
+        },
+      ],
+    });
+    try {
+      // the launch is scheduled and the workflow waits: its history stops growing
+      let early = 0;
+      await until('the history settled', async () => {
+        const before = await historyLength(workflowId);
+        await new Promise((r) => setTimeout(r, 500));
+        early = await historyLength(workflowId);
+        return early >= 8 && early === before;
+      });
+      // The test server skips no time while lock holders run (they heartbeat), so the wait is
+      // shown by its shape: no timer in the history, and nothing added for a few seconds.
+      await new Promise((r) => setTimeout(r, 3000));
+      const later = await historyLength(workflowId);
+      assert.ok(!((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes), 'the waiting lead has no timer');
+      const providerWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: providerQueue(provider), activities: cloud });
+      await withWorkers([providerWorker], async () => {
+        await until('fulfilled', () => fulfilled);
+      });
+      const done = await historyLength(workflowId);
+      console.log(`# lead node (launch hangs): ${early} events at the start, ${later} 3 s later, ${done} when fulfilled`);
+      assert.equal(later, early, 'no events while waiting');
+      assert.ok(done < 60, `history ${done} events`);
+      assert.equal(((await handle.query('status')) as { request?: { outcome: string | null } }).request?.outcome, 'fulfilled');
     } finally {
       await terminate(handle);
     }

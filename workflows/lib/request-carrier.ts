@@ -111,10 +111,14 @@ export class RequestCarrier {
 
     // ---- wait for every launch to end -------------------------------------------------------
     const launching = () => this.slots.filter((s) => s.kind === 'launching');
+    const allEnded = () => launching().every((s) => this.launched.has(s.nodeId));
     this.setPhase('waiting for launches');
-    await condition(() => this.withdrawn || !this.requestLock.held || launching().every((s) => this.launched.has(s.nodeId)));
+    await condition(() => this.withdrawn || !this.requestLock.held || allEnded());
 
-    if (this.withdrawn || !this.requestLock.held) {
+    // Once every launch has ended the request is settled even if our lock holder has finished:
+    // after a crash, the holder may report the release our own fulfilment made; the ZooKeeper
+    // step checks the lock itself ('lost').
+    if (this.withdrawn || !allEnded()) {
       // Zuul gave up (or our lock is gone): nodes stay READY for others; launches go on.
       this.setPhase('withdrawn');
       this.letGo();
@@ -181,8 +185,14 @@ export class RequestCarrier {
     this.letGo();
     this.lead.lock.markReleasing();
     const r = await zkActivities.fulfilRequest({ requestId: this.requestId, nodeIds, nodeLocks, requestLock: this.requestLock.ref });
-    // our contenders are deleted: tell the node workflows, let the holders finish
-    for (const s of this.slots) if (s.kind === 'ready') await this.releaseNode(s.nodeId, r === 'gone');
+    if (r === 'lost') {
+      // the request may be someone else's now: free our nodes, as for a withdrawn request
+      await zkActivities.abandonRequest({ requestId: this.requestId, nodes: this.heldReused(), requestLock: this.requestLock.ref });
+      await this.freeLaunched();
+    } else {
+      // our contenders are deleted: tell the node workflows, let the holders finish
+      for (const s of this.slots) if (s.kind === 'ready') await this.releaseNode(s.nodeId, r === 'gone');
+    }
     await this.settleLocks();
     this.setPhase(r);
     return r === 'fulfilled' ? 'fulfilled' : 'withdrawn';
