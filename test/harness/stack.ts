@@ -85,7 +85,8 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
   let launcher: ChildProcess | undefined;
   const others = new Set<() => ChildProcess | undefined>();
   const spawnLauncher = (logFile: string, pidFile: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) =>
-    spawnServer(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts'), '-c', configPath, '-f', '--no-webapp', '-p', pidFile], logFile, {
+    // NODEPOOL_LAUNCHER_FROM=dist: the compiled launcher as installed (`npm run build` first), for benches
+    spawnServer(process.execPath, [...nodeArgs, ...launcherEntry(), '-c', configPath, '-f', '--no-webapp', '-p', pidFile], logFile, {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -230,4 +231,9 @@ export async function withDiagnostics<T>(s: Stack, t: { diagnostic(m: string): v
     t.diagnostic((await s.describeWorkflows()).slice(0, 6000));
     throw err;
   }
+}
+
+function launcherEntry(): string[] {
+  if (process.env.NODEPOOL_LAUNCHER_FROM === 'dist') return [join(repoRoot, 'dist', 'workers', 'launcher.js')];
+  return ['--import', 'tsx', join(repoRoot, 'workers', 'launcher.ts')];
 }

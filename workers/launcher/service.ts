@@ -188,6 +188,9 @@ export class Launcher {
             // every held lock is a running activity
             maxConcurrentActivityTaskExecutions: 5000,
             maxConcurrentWorkflowTaskExecutions: 50,
+            // a READY node's workflow waits for days: keep only the busy ones in memory (an
+            // evicted one replays its short history at its next event)
+            maxCachedWorkflows: workflowCacheSize(),
           }
         : {
             activities: createProviderActivities(this.ctx),
@@ -216,4 +219,10 @@ export class Launcher {
     await this.temporal?.close();
     await this.stats?.close();
   }
+}
+
+/** Workflows kept in the worker's cache (NODEPOOL_WORKFLOW_CACHE; default 200). */
+function workflowCacheSize(): number {
+  const v = Number(process.env.NODEPOOL_WORKFLOW_CACHE ?? 200);
+  return Number.isInteger(v) && v >= 2 ? v : 200;
 }
