@@ -72,7 +72,15 @@ async function launcherRunning(logFile: string, from: number, child: ChildProces
 
 /** Starts the whole stack (servers in parallel) with nodepool.yaml made from `config`. */
 export async function startStack(config: (cloud: string) => Record<string, unknown>, opts: { bootDelayMs?: number } = {}): Promise<StackHandle> {
-  const [zkServerRef, temporalRef] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
+  // one failing must not leave the other running (it would keep the test process alive)
+  const [zkStarted, temporalStarted] = await Promise.allSettled([startZooKeeper(), startTemporalDevServer()]);
+  if (zkStarted.status === 'rejected' || temporalStarted.status === 'rejected') {
+    if (zkStarted.status === 'fulfilled') await zkStarted.value.stop().catch(() => undefined);
+    if (temporalStarted.status === 'fulfilled') await temporalStarted.value.stop().catch(() => undefined);
+    throw zkStarted.status === 'rejected' ? zkStarted.reason : (temporalStarted as PromiseRejectedResult).reason;
+  }
+  const zkServerRef = zkStarted.value;
+  const temporalRef = temporalStarted.value;
   const dir = mkdtempSync(join(tmpdir(), 'nodepool-e2e-'));
   const sim = await startSimulator({ bootDelayMs: opts.bootDelayMs ?? 0 });
   const cloudsFile = join(dir, 'clouds.yaml');

@@ -3,7 +3,7 @@
 // because the SDK gives a server only 5 s to answer, which a loaded 2-core CI box can miss; tests
 // then attach with TestWorkflowEnvironment.createFromExistingServer.
 import { type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnServer, stopProcess, killProcess, tcpReachable, waitFor } from './process';
@@ -32,7 +32,24 @@ export interface TemporalDevServer {
   kill(): Promise<void>;
 }
 
+/**
+ * A free port can be taken by someone else's socket before the server binds it: when the
+ * server dies saying so, start it again on other ports (only when we chose the ports).
+ */
 export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      const portTaken = err instanceof PortTakenError;
+      if (!portTaken || attempt >= 3 || opts.port !== undefined) throw portTaken ? err.cause : err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const namespace = opts.namespace ?? 'default';
   const workDir = mkdtempSync(join(tmpdir(), 'nodepool-temporal-'));
@@ -57,27 +74,14 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
   if (process.env.TEMPORAL_EXTRA_ARGS) args.push(...process.env.TEMPORAL_EXTRA_ARGS.split(' '));
 
   const child: ChildProcess = spawnServer(temporalBin(), args, logFile, { cwd: workDir });
-  await waitFor(`Temporal dev server on 127.0.0.1:${port} (log: ${logFile})`, () => tcpReachable('127.0.0.1', port), 60_000, child);
-  // The gRPC port opens before the namespace is usable; the caller's first RPC retries, but a
-  // short check here keeps test failures readable.
-  const { Connection } = await import('@temporalio/client');
-  await waitFor(
-    `Temporal namespace ${namespace}`,
-    async () => {
-      const conn = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 2000 }).catch(() => undefined);
-      if (!conn) return false;
-      try {
-        await conn.workflowService.describeNamespace({ namespace });
-        return true;
-      } catch {
-        return false;
-      } finally {
-        await conn.close();
-      }
-    },
-    60_000,
-    child,
-  );
+  try {
+    await waitUp(child);
+  } catch (err) {
+    await stopProcess(child).catch(() => undefined);
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    if (/address already in use/.test(log)) throw new PortTakenError('port taken', { cause: err });
+    throw err;
+  }
 
   return {
     pid: child.pid,
@@ -91,4 +95,28 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     },
     kill: () => killProcess(child),
   };
+
+  async function waitUp(child: ChildProcess): Promise<void> {
+    await waitFor(`Temporal dev server on 127.0.0.1:${port} (log: ${logFile})`, () => tcpReachable('127.0.0.1', port), 60_000, child);
+    // The gRPC port opens before the namespace is usable; the caller's first RPC retries, but a
+    // short check here keeps test failures readable.
+    const { Connection } = await import('@temporalio/client');
+    await waitFor(
+      `Temporal namespace ${namespace}`,
+      async () => {
+        const conn = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 2000 }).catch(() => undefined);
+        if (!conn) return false;
+        try {
+          await conn.workflowService.describeNamespace({ namespace });
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await conn.close();
+        }
+      },
+      60_000,
+      child,
+    );
+  }
 }
