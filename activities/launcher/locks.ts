@@ -33,6 +33,15 @@ export async function contendersWithToken(session: ZkSession, lockPath: string, 
   return found;
 }
 
+/**
+ * Whether our contender (by token) is still there. A step re-run after a crash (its first run
+ * already let go of the lock) or a lock lost with a session must not write what someone else
+ * may have taken since.
+ */
+export async function holdsLock(session: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
+  return (await contendersWithToken(session, lock.lockPath, lock.token)).length > 0;
+}
+
 /** Deletes our contenders (by token): releases the lock, from any process. */
 export async function deleteContenders(session: ZkSession, lock: ReleaseLockInput): Promise<void> {
   for (const c of await contendersWithToken(session, lock.lockPath, lock.token)) {

@@ -10,7 +10,7 @@ import { readNode, updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { openstackProvider, type LauncherContext } from './context';
 import { lockNode } from '../../lib/zk/operations/nodes';
-import { contendersWithToken } from './locks';
+import { holdsLock } from './locks';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
 
@@ -142,15 +142,14 @@ export function createNodeActivities(ctx: LauncherContext) {
       return (await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, state as NodeState))) !== null;
     },
 
-    /** A READY node goes free (its request was declined or withdrawn). */
     /**
-     * Frees a READY node of its request, under its lock: ours when our contender (by token) is
+     * A READY node goes free (its request was declined or withdrawn), under its lock: ours when our contender (by token) is
      * still there, else taken without waiting. Someone else holding it (Zuul, which took the node
      * of a request we fulfilled before a crash and then deleted) means the node is theirs.
      */
     async deallocateNode({ nodeId, lock }: { nodeId: string; lock?: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
-      const ours = lock ? (await contendersWithToken(zk, lock.lockPath, lock.token)).length > 0 : false;
+      const ours = lock ? await holdsLock(zk, lock) : false;
       const taken = ours ? null : await lockNode(zk, nodeId, { blocking: false });
       if (!ours && !taken) return;
       try {

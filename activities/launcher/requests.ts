@@ -6,7 +6,7 @@ import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
 import { readRequest, updateNode, updateRequest } from './store';
 import { registeredPools } from './pools';
-import { contendersWithToken, deleteContenders } from './locks';
+import { deleteContenders, holdsLock } from './locks';
 import { type LauncherContext } from './context';
 import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, ReleaseLockInput } from './api';
 
@@ -22,15 +22,6 @@ async function releaseNodes(zk: ZkSession, nodes: HeldNode[], deallocate: boolea
     }
     await deleteContenders(zk, h.lock);
   }
-}
-
-/**
- * Whether our contender (by token) still holds the request lock. A step re-run after a crash
- * (its first run already let go of the lock) or a lock lost with a session must not write a
- * request someone else may have taken since.
- */
-async function holdsLock(zk: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
-  return (await contendersWithToken(zk, lock.lockPath, lock.token)).length > 0;
 }
 
 const sameNodes = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
