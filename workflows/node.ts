@@ -157,7 +157,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
           });
         }
         if (!lock.held) throw new Error('node lock lost during launch');
-        await zkActivities.markReady({ nodeId, hostKeys, durationMs: Date.now() - started });
+        await zkActivities.markReady({ nodeId, hostKeys, durationMs: Date.now() - started, lock: lock.ref });
         setPhase('ready', 'ready');
         return 'ready';
       } catch (err) {

@@ -13,7 +13,7 @@ import { type Node } from '../../lib/model';
 import { type ZkSession } from '../../lib/zk/session';
 import { isLocked } from '../../lib/zk/lock';
 import { nodeLockPath, requestPath } from '../../lib/zk/paths';
-import { lockNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
+import { deallocateNode } from '../../lib/zk/operations/nodes';
 import type { NodeStateEvent } from '../launcher/api';
 import { nodeStateSignal, workflowIds } from '../../workflows/messages';
 import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
@@ -56,22 +56,6 @@ async function adopt(client: Client, n: Node): Promise<void> {
   });
 }
 
-/** Clears allocated_to under the node lock, re-checking that the request is still gone. */
-async function deallocate(zk: ZkSession, n: Node): Promise<boolean> {
-  const lock = await lockNode(zk, n.id, { blocking: false });
-  if (!lock) return false;
-  try {
-    const cur = await readNode(zk, n.id);
-    const requestId = cur?.value.allocated_to;
-    if (!cur || cur.value.state !== 'ready' || !requestId || (await zk.exists(requestPath(requestId)))) return false;
-    cur.value.allocated_to = null;
-    await storeNode(zk, cur.value, cur.version);
-    return true;
-  } finally {
-    await lock.release();
-  }
-}
-
 export async function stuckNodes(input: StuckNodesInput): Promise<{ report: CleanupTaskReport; drainStates: Record<string, string> }> {
   const done: CleanupAction[] = [];
   const drainStates: Record<string, string> = {};
@@ -81,7 +65,7 @@ export async function stuckNodes(input: StuckNodesInput): Promise<{ report: Clea
     try {
       if (n.state === 'ready' && n.allocated_to && !(await input.zk.exists(requestPath(n.allocated_to)))) {
         // a lead node still carrying that request holds the node's lock, so deallocate skips it
-        if (await deallocate(input.zk, n)) {
+        if (await deallocateNode(input.zk, n.id, { keep: async (requestId) => (await input.zk.exists(requestPath(requestId))) !== null })) {
           const action = { kind: 'deallocate', id: n.id, reason: `allocated to request ${n.allocated_to}, which no longer exists` };
           input.log(action);
           done.push(action);

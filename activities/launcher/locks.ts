@@ -34,12 +34,23 @@ export async function contendersWithToken(session: ZkSession, lockPath: string, 
 }
 
 /**
- * Whether our contender (by token) is still there. A step re-run after a crash (its first run
- * already let go of the lock) or a lock lost with a session must not write what someone else
- * may have taken since.
+ * Whether our contender (by token) holds the lock: it is there and first in line. A step re-run
+ * after a crash (its first run already let go of the lock) or a lock lost with a session must
+ * not write what someone else may have taken since; a holder retried after the crash queues a
+ * new contender behind Zuul's, which is not holding.
  */
 export async function holdsLock(session: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
-  return (await contendersWithToken(session, lock.lockPath, lock.token)).length > 0;
+  let children: string[];
+  try {
+    children = sortContenders(await session.getChildren(lock.lockPath));
+  } catch (e) {
+    if (isNoNode(e)) return false;
+    throw e;
+  }
+  const first = children[0];
+  if (!first) return false;
+  const got = await session.getIfExists(`${lock.lockPath}/${first}`);
+  return got?.data.toString('utf8') === lock.token;
 }
 
 /** Deletes our contenders (by token): releases the lock, from any process. */

@@ -9,7 +9,7 @@ import { normalise } from '../../lib/metrics/statsd';
 import { readNode, updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { openstackProvider, type LauncherContext } from './context';
-import { lockNode } from '../../lib/zk/operations/nodes';
+import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { holdsLock } from './locks';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
@@ -128,8 +128,14 @@ export function createNodeActivities(ctx: LauncherContext) {
     },
 
     /** READY with its host keys, and the launch's `ready` timers and counters. */
-    async markReady({ nodeId, hostKeys, durationMs }: { nodeId: string; hostKeys: string[]; durationMs: number }): Promise<boolean> {
-      const n = await updateNode(ctx.zk(), nodeId, (node) => {
+    /**
+     * Only while our contender holds the node lock: a re-run after a crash (the first run made it
+     * ready, the request was fulfilled and Zuul has the node now) must not set an in-use node back.
+     */
+    async markReady({ nodeId, hostKeys, durationMs, lock }: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput }): Promise<boolean> {
+      const zk = ctx.zk();
+      if (!(await holdsLock(zk, lock))) return false;
+      const n = await updateNode(zk, nodeId, (node) => {
         node.host_keys = hostKeys;
         setNodeState(node, 'ready');
       });
@@ -142,24 +148,10 @@ export function createNodeActivities(ctx: LauncherContext) {
       return (await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, state as NodeState))) !== null;
     },
 
-    /**
-     * A READY node goes free (its request was declined or withdrawn), under its lock: ours when our contender (by token) is
-     * still there, else taken without waiting. Someone else holding it (Zuul, which took the node
-     * of a request we fulfilled before a crash and then deleted) means the node is theirs.
-     */
+    /** A READY node goes free (its request was declined or withdrawn): see deallocateNode. */
     async deallocateNode({ nodeId, lock }: { nodeId: string; lock?: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
-      const ours = lock ? await holdsLock(zk, lock) : false;
-      const taken = ours ? null : await lockNode(zk, nodeId, { blocking: false });
-      if (!ours && !taken) return;
-      try {
-        await updateNode(zk, nodeId, (n) => {
-          if (n.state !== 'ready' || !n.allocated_to) return false;
-          n.allocated_to = null;
-        });
-      } finally {
-        await taken?.release();
-      }
+      await deallocateNode(zk, nodeId, { ours: lock ? await holdsLock(zk, lock) : false });
     },
 
     async prepareDelete({ nodeId }: { nodeId: string }): Promise<{ provider: string | null; serverId: string | null } | null> {

@@ -4,7 +4,8 @@
 import { setRequestState } from '../../lib/zk/codec-request';
 import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
-import { readRequest, updateNode, updateRequest } from './store';
+import { readRequest, updateRequest } from './store';
+import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { registeredPools } from './pools';
 import { deleteContenders, holdsLock } from './locks';
 import { type LauncherContext } from './context';
@@ -12,14 +13,10 @@ import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, 
 
 export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
 
-async function releaseNodes(zk: ZkSession, nodes: HeldNode[], deallocate: boolean): Promise<void> {
+/** Reused nodes go free: deallocated only while our contender still holds the lock. */
+async function freeNodes(zk: ZkSession, nodes: HeldNode[]): Promise<void> {
   for (const h of nodes) {
-    if (deallocate) {
-      await updateNode(zk, h.nodeId, (n) => {
-        if (!n.allocated_to) return false;
-        n.allocated_to = null;
-      });
-    }
+    await deallocateNode(zk, h.nodeId, { ours: await holdsLock(zk, h.lock) });
     await deleteContenders(zk, h.lock);
   }
 }
@@ -31,7 +28,7 @@ export function createRequestActivities(ctx: LauncherContext) {
   return {
     async declineRequest(input: DeclineInput): Promise<DeclineResult> {
       const zk = ctx.zk();
-      await releaseNodes(zk, input.nodes, true);
+      await freeNodes(zk, input.nodes);
       if (!(await holdsLock(zk, input.requestLock))) {
         logger.info({ requestId: input.requestId, reason: input.reason }, 'not declining: the request lock is no longer ours');
         return (await readRequest(zk, input.requestId)) ? 'requested' : 'gone';
@@ -73,7 +70,7 @@ export function createRequestActivities(ctx: LauncherContext) {
 
     async abandonRequest(input: { requestId: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
-      await releaseNodes(zk, input.nodes, true);
+      await freeNodes(zk, input.nodes);
       await deleteContenders(zk, input.requestLock);
       logger.info({ requestId: input.requestId }, 'node request withdrawn; nodes freed');
     },
@@ -84,7 +81,7 @@ export function createRequestActivities(ctx: LauncherContext) {
      */
     async returnRequest(input: { requestId: string; reason: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
-      await releaseNodes(zk, input.nodes, true);
+      await freeNodes(zk, input.nodes);
       if (!(await holdsLock(zk, input.requestLock))) return void logger.info({ requestId: input.requestId }, 'not handing back: the request lock is no longer ours');
       const r = await updateRequest(zk, input.requestId, (req) => {
         if (req.state !== 'pending') return false;

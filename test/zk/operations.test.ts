@@ -9,7 +9,8 @@ import { ZkLock } from '../../lib/zk/lock';
 import { newNode, setNodeState } from '../../lib/zk/codec-node';
 import { newRequest, setRequestState } from '../../lib/zk/codec-request';
 import { readRequest, storeRequest, submitRequest, lockRequest, deleteRequest } from '../../lib/zk/operations/requests';
-import { createNodeLocked, deleteNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
+import { createNodeLocked, deallocateNode, deleteNode, lockNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
+import { holdsLock } from '../../activities/launcher/locks';
 import { cleanupRequestLocks, resetLostRequests } from '../../lib/zk/operations/cleanup';
 import { fulfilRequest } from '../../lib/zk/operations/fulfil';
 import {
@@ -275,6 +276,28 @@ void test('node watcher: state changes keep coming after a server restart (same 
   await deleteNode(other, n);
   await eventually('deleted seen', () => changes.some((c) => c.id === n.id && c.to === null));
   w.stop();
+});
+
+void test('a step re-run after a crash: a contender queued behind Zuul does not hold the node, and nothing is deallocated under Zuul', async () => {
+  const { node, lock: launchLock } = await createNodeLocked(s, newNode({ provider: 'p', type: ['a'], allocated_to: '200-0000000001' }));
+  setNodeState(node, 'ready');
+  await storeNode(s, node);
+  await launchLock.release(); // our fulfilment let go of it (the crash came after)
+  const zuul = await lockNode(other, node.id, { blocking: false });
+  assert.ok(zuul, 'Zuul takes the node');
+  // our lock holder, retried after the crash, queues behind Zuul
+  const ours = { lockPath: nodeLockPath(node.id), token: 'token-after-crash' };
+  const queued = new ZkLock(s, ours.lockPath, ours.token).acquire({ blocking: true, timeoutMs: 10_000 });
+  await eventually('our contender queued', async () => (await s.getChildren(ours.lockPath)).length === 2);
+  assert.equal(await holdsLock(s, ours), false, 'queued is not holding');
+  assert.equal(await deallocateNode(s, node.id, { ours: false }), false);
+  assert.equal((await readNode(s, node.id))?.value.allocated_to, '200-0000000001', 'the node Zuul holds keeps its allocation');
+  await zuul.release();
+  assert.equal(await queued, true);
+  assert.equal(await holdsLock(s, ours), true, 'first in line now');
+  assert.equal(await deallocateNode(s, node.id, { ours: true }), true);
+  assert.equal((await readNode(s, node.id))?.value.allocated_to, null);
+  await deleteNode(s, node);
 });
 
 void test('fulfil after Zuul cancelled: nodes deallocated and unlocked, request lock released', async () => {

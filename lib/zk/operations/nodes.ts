@@ -42,6 +42,27 @@ export async function lockNode(s: ZkSession, id: string, opts: AcquireOptions = 
 }
 
 /**
+ * Clears a READY node's allocated_to under its lock: the caller's (`ours`: its contender holds
+ * it already) or taken without waiting. Someone else holding it — Zuul, which took the node of a
+ * request we fulfilled and then deleted — means the node is theirs: false, nothing written.
+ * `keep(requestId)` re-checks under the lock whether to leave the allocation after all.
+ */
+export async function deallocateNode(s: ZkSession, id: string, opts: { ours?: boolean; keep?: (requestId: string) => Promise<boolean> } = {}): Promise<boolean> {
+  const taken = opts.ours ? null : await lockNode(s, id, { blocking: false });
+  if (!opts.ours && !taken) return false;
+  try {
+    const cur = await readNode(s, id);
+    const requestId = cur?.value.allocated_to;
+    if (!cur || cur.value.state !== 'ready' || !requestId || (await opts.keep?.(requestId))) return false;
+    cur.value.allocated_to = null;
+    await storeNode(s, cur.value, cur.version);
+    return true;
+  } finally {
+    await taken?.release();
+  }
+}
+
+/**
  * A new node for a request, the NP24 way: store it `init` (unlocked init nodes are never
  * cleaned up by launchers), lock it, and only then move it to `building` — an unlocked
  * `building` node would be deleted as an orphan.
