@@ -7,6 +7,7 @@ import { type ZkSession } from '../../lib/zk/session';
 import { type Provider } from '../cloud/provider';
 import { type PoolRegistry } from './pools';
 import { type QuotaTracker } from './quota';
+import { type OwnWrites } from './own-writes';
 
 export interface LauncherContext {
   zk(): ZkSession;
@@ -20,6 +21,8 @@ export interface LauncherContext {
   nodes(): Promise<Node[]>;
   /** Every request znode with its ephemeral owner (from the watcher's cache when there is one). */
   requests?(): Array<{ req: NodeRequest; owner: bigint }>;
+  /** Node states our node workflows wrote themselves: the watcher does not echo them back. */
+  ownWrites?: OwnWrites;
 }
 
 export function openstackProvider(config: NodepoolConfig, name: string | null): OpenStackProvider | null {

@@ -145,7 +145,9 @@ export function createNodeActivities(ctx: LauncherContext) {
 
     async setNodeState({ nodeId, state }: { nodeId: string; state: string }): Promise<boolean> {
       if (!(NODE_STATES as readonly string[]).includes(state)) throw ApplicationFailure.nonRetryable(`unknown node state ${state}`, 'ConfigError');
-      return (await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, state as NodeState))) !== null;
+      const written = (await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, state as NodeState))) !== null;
+      if (written) ctx.ownWrites?.note(nodeId, state);
+      return written;
     },
 
     /** A READY node goes free (its request was declined or withdrawn): see deallocateNode. */
@@ -159,6 +161,7 @@ export function createNodeActivities(ctx: LauncherContext) {
         if (node.state !== 'deleting') setNodeState(node, 'deleting');
         else return false;
       });
+      if (n) ctx.ownWrites?.note(nodeId, 'deleting');
       const node = n ?? (await readNode(ctx.zk(), nodeId))?.value;
       if (!node) return null;
       const provider = openstackProvider(ctx.config(), node.provider);

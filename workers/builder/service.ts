@@ -24,6 +24,7 @@ import { ProviderClients } from '../launcher/providers';
 import { builderDibActivities } from './dib';
 import { emitBuilderGauges } from './gauges';
 import { FlagWatcher } from './watcher';
+import { bundleWorkflowsInChild } from '../common/workflow-bundle';
 
 export interface BuilderOptions {
   buildWorkers: number;
@@ -102,7 +103,7 @@ export class Builder {
         connection: this.temporal.native,
         namespace: this.temporal.namespace,
         taskQueue: BUILDER_QUEUE,
-        workflowsPath: require.resolve('../../workflows'),
+        workflowBundle: await bundleWorkflowsInChild(),
         activities: createBuilderActivities(ctx),
         maxConcurrentActivityTaskExecutions: 50,
         shutdownGraceTime: '10 seconds',

@@ -25,6 +25,8 @@ import { RegistryCache } from './registry';
 import { Admission } from './admission/admission';
 import { NodeGauges } from './gauges';
 import { minReadyPokeSignal } from '../../workflows/min-ready';
+import { bundleWorkflowsInChild } from '../common/workflow-bundle';
+import { OwnWrites } from '../../activities/launcher/own-writes';
 
 export interface LauncherOptions {
   /** Seconds between min-ready passes when nothing changed (passes run on changes). */
@@ -81,7 +83,8 @@ export class Launcher {
     // Request workflows are started through the workers' own connection, so the server can hand
     // the first workflow task straight back to this process (eager start): one hop fewer.
     const eagerClient = new Client({ connection: this.temporal.native, namespace: this.temporal.namespace });
-    this.watchers = new LauncherWatchers(this.zk, eagerClient, () => this.config, new NodeGauges(this.stats));
+    const ownWrites = new OwnWrites();
+    this.watchers = new LauncherWatchers(this.zk, eagerClient, () => this.config, new NodeGauges(this.stats), ownWrites);
     this.registry = new RegistryCache(this.zk, () => new Set(this.pools.ours().map((p) => p.id)));
     this.ctx = {
       zk: () => this.zk,
@@ -92,6 +95,7 @@ export class Launcher {
       stats: this.stats,
       nodes: async () => this.watchers.nodes(),
       requests: () => this.watchers.requests(),
+      ownWrites,
     };
     this.admission = new Admission({ ctx: this.ctx, client: eagerClient, watchers: this.watchers, registry: this.registry, hostname: host.split('.')[0] ?? host });
     await this.startWorker(LAUNCHER_QUEUE, 0);
@@ -183,7 +187,7 @@ export class Launcher {
       taskQueue,
       ...(isLauncher
         ? {
-            workflowsPath: require.resolve('../../workflows'),
+            workflowBundle: await bundleWorkflowsInChild(),
             activities: createLauncherActivities(this.ctx),
             // every held lock is a running activity
             maxConcurrentActivityTaskExecutions: 5000,

@@ -17,6 +17,7 @@ import { type NodepoolConfig } from '../../lib/config';
 import { log } from '../../lib/log';
 import { MIN_READY_REQUESTOR } from '../../activities/launcher/requests';
 import { type NodeGauges } from './gauges';
+import { type OwnWrites } from '../../activities/launcher/own-writes';
 import type { NodeStateEvent } from '../../activities/launcher/api';
 import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
 import { nodeStateSignal, requestWithdrawnSignal, workflowIds } from '../../workflows/messages';
@@ -37,6 +38,7 @@ export class LauncherWatchers extends EventEmitter {
     private readonly client: Client,
     private readonly config: () => NodepoolConfig,
     private readonly gauges?: NodeGauges,
+    private readonly ownWrites?: OwnWrites,
   ) {
     super();
     // only Nodepool-style ids: launchers split them on '-' (Zuul's own launcher uses others)
@@ -102,7 +104,13 @@ export class LauncherWatchers extends EventEmitter {
     if (ev.type === 'deleted' || (node.state === 'ready' && !node.allocated_to) || (building(before) && !building(node))) this.pendingNews.add('nodes');
     this.scheduleGauges();
     if (node.type.some((l) => (this.config().labels[l]?.minReady ?? 0) > 0)) this.emit('min-ready');
+    if (ev.type === 'deleted') this.ownWrites?.forget(ev.id);
     if (!this.ours(node)) return;
+    // A delete's last steps (`deleted`, then the znode gone) come from whoever is deleting; the
+    // node workflow already knows, from its own delete or the `deleting` it was told of.
+    if (node.state === 'deleted' || (ev.type === 'deleted' && node.state === 'deleting')) return;
+    // nor is a state the node workflow wrote itself news to it
+    if (ev.type !== 'deleted' && this.ownWrites?.take(node.id, node.state)) return;
     if (ev.type === 'deleted') {
       const gone: NodeStateEvent = { exists: false, state: null, allocatedTo: null, stateTime: null };
       this.toNode(ev.id, () => this.signal(workflowIds.node(ev.id), async (h) => h.signal(nodeStateSignal, gone)));

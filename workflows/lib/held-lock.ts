@@ -3,7 +3,7 @@
 // and takes the lock back if its process dies and Temporal retries it elsewhere. A free lock is
 // taken by a local activity first (no round trip) and the holder adopts it. Releasing is a
 // short activity that deletes our contender (found by the token written as its data).
-import { CancellationScope, condition, isCancellation, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { condition, isCancellation, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { HoldLockResult, ReleaseLockInput } from '../../activities/launcher/api';
 import { lockEventSignal, lockWantedQuery } from '../messages';
 import { lockActivities, zkActivities } from './activities';
@@ -35,7 +35,6 @@ export class HeldLock {
   /** Set before an activity deletes our contender (release, fulfilment, decline). */
   releasing = false;
   readonly token: string;
-  private scope?: CancellationScope;
   private holder?: Promise<void>;
 
   constructor(
@@ -84,17 +83,14 @@ export class HeldLock {
   }
 
   private startHolder(adopt: boolean): void {
-    this.scope = new CancellationScope();
-    const run = this.scope.run(() =>
-      lockActivities.holdLock({
-        lockPath: this.lockPath,
-        token: this.token,
-        blocking: this.opts.blocking,
-        timeoutMs: this.opts.timeoutMs,
-        workflowId: workflowInfo().workflowId,
-        adopt,
-      }),
-    );
+    const run = lockActivities.holdLock({
+      lockPath: this.lockPath,
+      token: this.token,
+      blocking: this.opts.blocking,
+      timeoutMs: this.opts.timeoutMs,
+      workflowId: workflowInfo().workflowId,
+      adopt,
+    });
     this.holder = run.then(
       (r: HoldLockResult) => this.finished(r.kind),
       (err: unknown) => this.finished(isCancellation(err) ? 'released' : 'lost'),
@@ -126,11 +122,12 @@ export class HeldLock {
   }
 
   /**
-   * Waits for the holder to notice that our contender is gone. A holder whose worker died would
-   * only notice after its heartbeat timeout; cancelling ends it at once (TRY_CANCEL).
+   * Waits for the holder to notice that our contender is gone (a ZooKeeper watch: at once). A
+   * holder whose worker died is retried after its heartbeat timeout and, not wanted any more,
+   * ends then; no timer here, which would cost every lock two events and a server timer.
    */
   async settle(): Promise<void> {
-    if (!(await condition(() => this.gone, '30 seconds'))) this.scope?.cancel();
+    await condition(() => this.gone);
     await this.holder;
   }
 }
