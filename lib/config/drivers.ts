@@ -5,7 +5,7 @@
 export const SUPPORTED_DRIVERS = ['openstack', 'static'] as const;
 export type SupportedDriver = (typeof SUPPORTED_DRIVERS)[number];
 
-/** Nodepool [2024] drivers we only parse (common keys strictly, the rest passed through). */
+/** Nodepool [2024] drivers we only validate (with Nodepool 11's schema for each, see schema/unrun.ts). */
 export const UNSUPPORTED_DRIVERS = [
   'aws',
   'azure',

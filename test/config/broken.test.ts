@@ -47,7 +47,7 @@ const CASES: Case[] = [
   { file: 'static-node-no-labels.yaml', expect: ['providers[0].pools[0].nodes[0].labels: ', 'required key not provided'] },
   { file: 'static-label-unknown.yaml', expect: ['providers[0].pools[0].nodes[0].labels: ', '"fedora-rawhide"', 'not defined in top-level labels'] },
   { file: 'static-host-key-type.yaml', expect: ['providers[0].pools[0].nodes[0].host-key: ', 'a string or a list', 'got 5'] },
-  { file: 'passthrough-bad-common.yaml', expect: ['providers[0].max-concurrency: ', '"lots"'] },
+  { file: 'unrun-bad-common.yaml', expect: ['providers[0].max-concurrency: ', '"lots"'], at: '4:22' },
   { file: 'tenant-limit-type.yaml', expect: ['tenant-resource-limits[0].max-cores: ', '"many"'] },
   { file: 'min-ready-string.yaml', expect: ['labels[0].min-ready: ', '"two"'], at: '3:16' },
   { file: 'webapp-port-string.yaml', expect: ['webapp.port: ', '"eighty"'] },

@@ -15,6 +15,7 @@ providers:
   - name: drop
     driver: aws
     region-name: us-east-1
+    pools: []
 `;
 
 function config(text: string) {
@@ -26,7 +27,7 @@ function config(text: string) {
 void test('diffProviders finds added, removed, changed and unchanged providers', () => {
   const before = config(BASE);
   const after = config(
-    BASE.replace('cloud: c2', 'cloud: c2\n    rate: 2').replace(/  - name: drop\n.*\n.*\n/, '') + '  - name: new\n    driver: static\n',
+    BASE.replace('cloud: c2', 'cloud: c2\n    rate: 2').replace(/  - name: drop\n.*\n.*\n.*\n/, '') + '  - name: new\n    driver: static\n',
   );
   assert.deepEqual(diffProviders(before, after), { added: ['new'], removed: ['drop'], changed: ['change'], unchanged: ['keep'] });
 });

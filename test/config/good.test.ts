@@ -201,8 +201,8 @@ void test('without the variable, %(NODEPOOL_PORT) is left as is and the YAML fai
   assert.ok(lines.some((l) => l.includes('YAML syntax error')), lines.join('\n'));
 });
 
-void test('every driver we do not implement loads as a passthrough provider', async () => {
-  const { config, warnings } = await load('passthrough.yaml');
+void test('every driver we do not implement loads (checked, not run)', async () => {
+  const { config, warnings } = await load('unrun-drivers.yaml');
   assert.deepEqual(warnings, []);
   assert.deepEqual(
     Object.values(config.providers).map((p) => [p.name, p.driver, p.supported]),
@@ -242,15 +242,15 @@ void test('static provider: label string split on spaces, host-key list, winrm k
 });
 
 void test('the good fixtures have no errors at all', async () => {
-  for (const f of ['full-2024.yaml', 'legacy-2019.yaml', 'docs-example.yaml', 'anchors.yaml', 'passthrough.yaml', 'static.yaml', 'inheritance.yaml']) {
+  for (const f of ['full-2024.yaml', 'legacy-2019.yaml', 'docs-example.yaml', 'anchors.yaml', 'unrun-drivers.yaml', 'static.yaml', 'inheritance.yaml']) {
     assert.deepEqual(await errorLines(fixture('good', f)), [], f);
   }
   assert.equal((await issueLines(fixture('good', 'full-2024.yaml'))).length, 0);
 });
 
 void test('the launcher log line for a skipped provider', async () => {
-  const { config } = await load('passthrough.yaml');
+  const { config } = await load('unrun-drivers.yaml');
   const [first] = unsupportedProviders(config);
   assert.ok(first);
-  assert.equal(unsupportedProviderMessage(first), 'driver kubernetes not supported, provider kube ignored');
+  assert.equal(unsupportedProviderMessage(first), 'driver kubernetes not supported: provider kube is not served and its pools (main) are not registered');
 });

@@ -1,6 +1,12 @@
 // One cloud client per configured OpenStack provider, rebuilt when that provider's config
 // changes (Nodepool restarts a provider manager only when its config differs).
-import { providerConfigChanged, type NodepoolConfig, type OpenStackProvider as ProviderCfg } from '../../lib/config';
+import {
+  providerConfigChanged,
+  type NodepoolConfig,
+  type OpenStackProvider as ProviderCfg,
+  unsupportedProviderMessage,
+  unsupportedProviders,
+} from '../../lib/config';
 import { log } from '../../lib/log';
 import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
 import { type Provider } from '../../activities/cloud/provider';
@@ -8,9 +14,16 @@ import { type Provider } from '../../activities/cloud/provider';
 export class ProviderClients {
   private readonly clients = new Map<string, { cfg: ProviderCfg; client: Provider }>();
   private readonly logger = log('providers');
+  /** Providers of drivers we do not run, already reported (so a reload does not repeat it). */
+  private unserved = new Set<string>();
 
   /** Brings the clients in line with the config; a provider whose cloud cannot be loaded is skipped. */
   sync(config: NodepoolConfig): void {
+    const skipped = unsupportedProviders(config);
+    for (const p of skipped) {
+      if (!this.unserved.has(p.name)) this.logger.warn({ provider: p.name, driver: p.driver }, unsupportedProviderMessage(p));
+    }
+    this.unserved = new Set(skipped.map((p) => p.name));
     for (const [name, entry] of this.clients) {
       const cfg = config.providers[name];
       if (!cfg || cfg.driver !== 'openstack' || providerConfigChanged(entry.cfg, cfg)) {

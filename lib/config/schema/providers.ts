@@ -4,14 +4,14 @@ import { type ConfigIssue } from '../errors';
 import { ALL_DRIVERS, type DriverName, resolveDriver, type UnsupportedDriver } from '../drivers';
 import { type ConfigSource } from '../source';
 import { openstackProvider, type RawOpenStackProvider } from './openstack';
-import { passthroughProvider, type RawPassthroughProvider } from './passthrough';
 import { reportZodIssues } from './report';
 import { type RawStaticProvider, staticProvider } from './static';
+import { type RawUnrunProvider, unrunProviders } from './unrun';
 
 export type RawProvider =
   | { driver: 'openstack'; raw: RawOpenStackProvider }
   | { driver: 'static'; raw: RawStaticProvider }
-  | { driver: UnsupportedDriver; raw: RawPassthroughProvider };
+  | { driver: UnsupportedDriver; raw: RawUnrunProvider };
 
 export function parseProvider(src: ConfigSource, value: unknown, index: number): { provider?: RawProvider; issues: ConfigIssue[] } {
   const at = ['providers', index];
@@ -33,6 +33,6 @@ export function parseProvider(src: ConfigSource, value: unknown, index: number):
     const r = staticProvider.safeParse(value);
     return r.success ? { provider: { driver, raw: r.data }, issues: [] } : { issues: reportZodIssues(src, r.error.issues, at) };
   }
-  const r = passthroughProvider.safeParse(value);
+  const r = unrunProviders[driver].safeParse(value);
   return r.success ? { provider: { driver, raw: r.data }, issues: [] } : { issues: reportZodIssues(src, r.error.issues, at) };
 }
