@@ -77,17 +77,24 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
   // only a lead node carrying its request reacts (request-carrier.ts sets its own handler)
   if (!input.carry) setHandler(requestWithdrawnSignal, () => undefined);
 
+  // Search attributes are given at start (nodeSearchAttributes); each upsert costs an event and
+  // a visibility write, so only what is missing or changed is upserted.
+  const upsertChanged = (pairs: SearchAttributeUpdatePair[]) => {
+    const attrs = workflowInfo().typedSearchAttributes;
+    const changed = pairs.filter((p) => attrs.get(p.key as typeof NodepoolNodeId) !== p.value);
+    if (changed.length) upsertSearchAttributes(changed);
+  };
   const attrs: SearchAttributeUpdatePair[] = [{ key: NodepoolNodeId, value: nodeId }];
   if (input.provider) attrs.push({ key: NodepoolProvider, value: input.provider });
   if (input.label) attrs.push({ key: NodepoolLabel, value: input.label });
   if (input.requestId) attrs.push({ key: NodepoolRequestId, value: input.requestId });
-  upsertSearchAttributes(attrs);
+  upsertChanged(attrs);
 
   const setPhase = (phase: string, state?: string | null) => {
     status.phase = phase;
     if (state !== undefined) {
       status.state = state;
-      if (state) upsertSearchAttributes([{ key: NodepoolState, value: state }]);
+      if (state) upsertChanged([{ key: NodepoolState, value: state }]);
     }
   };
 
@@ -236,7 +243,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
         return 'gone';
       }
       const { plan, attempt: firstAttempt } = begun;
-      upsertSearchAttributes([
+      upsertChanged([
         { key: NodepoolProvider, value: plan.provider },
         { key: NodepoolLabel, value: plan.label },
       ]);

@@ -18,6 +18,7 @@ import type { NodeStateEvent } from '../launcher/api';
 import { nodeStateSignal, workflowIds } from '../../workflows/messages';
 import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
 import type { nodeWorkflow } from '../../workflows';
+import { nodeSearchAttributes } from '../../lib/temporal/search-attributes';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 import { isRunning } from './workflows';
 
@@ -53,6 +54,7 @@ async function adopt(client: Client, n: Node): Promise<void> {
     args: [{ nodeId: n.id, mode: 'adopt', provider: n.provider ?? undefined, label: n.type[0] }],
     signal: nodeStateSignal,
     signalArgs: [event(n)],
+    typedSearchAttributes: nodeSearchAttributes({ nodeId: n.id, provider: n.provider, label: n.type[0], state: n.state }),
   });
 }
 

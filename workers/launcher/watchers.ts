@@ -22,6 +22,7 @@ import type { NodeStateEvent } from '../../activities/launcher/api';
 import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
 import { nodeStateSignal, requestWithdrawnSignal, workflowIds } from '../../workflows/messages';
 import type { nodeWorkflow } from '../../workflows';
+import { nodeSearchAttributes } from '../../lib/temporal/search-attributes';
 
 /** Node gauges are re-sent this often even when nothing changed (as Nodepool's stats worker). */
 const GAUGES_REFRESH_MS = 60_000;
@@ -170,6 +171,7 @@ export class LauncherWatchers extends EventEmitter {
         args: [{ nodeId: n.id, mode: 'adopt', provider: n.provider ?? undefined, label: n.type[0] }],
         signal: nodeStateSignal,
         signalArgs: [ev],
+        typedSearchAttributes: nodeSearchAttributes({ nodeId: n.id, provider: n.provider, label: n.type[0], state: n.state }),
       });
     } catch (err) {
       this.logger.warn({ nodeId: n.id, err }, 'could not signal node workflow');

@@ -10,6 +10,7 @@
 import { condition, getExternalWorkflowHandle, log, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
 import type { AcceptedClaim, HeldNode, NodeEndState } from '../../activities/launcher/api';
 import { HeldLock } from './held-lock';
+import { nodeSearchAttributes } from '../../lib/temporal/search-attributes';
 import { LAUNCHER_QUEUE, zkActivities } from './activities';
 import { failureMessage } from './failures';
 import { nodeLaunchedSignal, releaseNodeSignal, requestWithdrawnSignal, workflowIds, type RequestStatus } from '../messages';
@@ -105,6 +106,7 @@ export class RequestCarrier {
             taskQueue: LAUNCHER_QUEUE,
             args: [{ nodeId: s.nodeId, mode: 'launch', provider: pool.provider, label: s.label, requestId: this.requestId, parentWorkflowId: workflowIds.node(this.lead.nodeId) }],
             parentClosePolicy: ParentClosePolicy.ABANDON,
+            typedSearchAttributes: nodeSearchAttributes({ nodeId: s.nodeId, provider: pool.provider, label: s.label, requestId: this.requestId, state: 'building' }),
           }),
         ),
     );

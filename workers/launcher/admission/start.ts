@@ -10,6 +10,7 @@ import { LAUNCHER_QUEUE } from '../../../workflows/lib/activities';
 import { workflowIds } from '../../../workflows/messages';
 import type { nodeWorkflow } from '../../../workflows/node';
 import type { AcceptedClaim } from '../../../activities/launcher/api';
+import { nodeSearchAttributes } from '../../../lib/temporal/search-attributes';
 
 const RETRY_MAX_MS = 30_000;
 
@@ -27,6 +28,7 @@ export async function startLeadNode(client: Client, requestId: string, claim: Ac
         workflowIdConflictPolicy: 'FAIL',
         requestEagerStart: true,
         memo: { claim: claim.lockToken },
+        typedSearchAttributes: nodeSearchAttributes({ nodeId: lead.nodeId, provider: claim.pool.provider, label: lead.label, requestId, state: 'building' }),
       });
       return true;
     } catch (err) {
