@@ -16,6 +16,7 @@ import { type BuilderContext } from './context';
 import { readyNewestFirst } from './plan';
 import { deleteCloudLeftovers } from './upload';
 import { type CleanupInput, type CleanupResult } from './types';
+import { takesImageUploads } from '../../drivers/registry';
 
 export const KEEP_BUILDS = 2;
 export const KEEP_UPLOADS = 2;
@@ -33,7 +34,7 @@ async function providersOf(zk: ZkSession, image: string, buildId: string): Promi
 /** Does this provider (still) upload this image? */
 function usesImage(config: NodepoolConfig, provider: string, image: string): boolean {
   const p = config.providers[provider];
-  return p?.driver === 'openstack' && image in p.diskimages;
+  return takesImageUploads(p) && image in p.diskimages;
 }
 
 export function createCleanupActivities(ctx: BuilderContext) {
@@ -48,7 +49,7 @@ export function createCleanupActivities(ctx: BuilderContext) {
       await storeUpload(zk, u);
     }
     const config = ctx.config();
-    if (config.providers[u.provider]?.driver === 'openstack') {
+    if (takesImageUploads(config.providers[u.provider])) {
       try {
         const provider = ctx.provider(u.provider);
         if (u.external_id) await provider.deleteImage(u.external_id);

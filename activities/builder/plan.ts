@@ -6,6 +6,7 @@ import { isImageBuildRequested, isImagePaused, readBuilds, readUploads } from '.
 import { DEFAULT_PROVIDER_IMAGE_FORMAT } from '../dib/spec';
 import { type BuilderContext } from './context';
 import { type BuildSummary, type DiskimagePlan, type PendingUpload } from './types';
+import { takesImageUploads } from '../../drivers/registry';
 
 export const summary = (b: ImageBuild): BuildSummary => ({
   id: b.id,
@@ -36,7 +37,7 @@ export function createPlanActivities(ctx: BuilderContext) {
     const pausedProviders: string[] = [];
     for (const p of providers) {
       const pc = config.providers[p];
-      if (!pc || pc.driver !== 'openstack') continue;
+      if (!takesImageUploads(pc)) continue;
       if (pc.diskimages[name]?.pause) {
         pausedProviders.push(p);
         continue;

@@ -14,6 +14,7 @@ import { toApplicationFailure } from '../cloud/failure';
 import { type CloudImage, type Provider } from '../cloud/provider';
 import { type BuilderContext } from './context';
 import { type UploadInput, type UploadResult } from './types';
+import { takesImageUploads } from '../../drivers/registry';
 
 /** Nodepool's image-name-format fields: {image_name}, {upload_id}, {timestamp}. */
 export function formatImageName(format: string, fields: { image_name: string; upload_id: string; timestamp: number }): string {
@@ -26,7 +27,7 @@ export function uploadProperties(config: NodepoolConfig, input: Pick<UploadInput
   const str = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
   for (const [k, v] of Object.entries(config.diskimages[input.name]?.metadata ?? {})) props[k] = str(v);
   const p = config.providers[input.provider];
-  if (p?.driver === 'openstack') for (const [k, v] of Object.entries(p.diskimages[input.name]?.meta ?? {})) props[k] = str(v);
+  if (takesImageUploads(p)) for (const [k, v] of Object.entries(p.diskimages[input.name]?.meta ?? {})) props[k] = str(v);
   props.nodepool_build_id = input.buildId;
   props.nodepool_upload_id = input.uploadId;
   props.nodepool_provider_name = input.provider;
@@ -68,7 +69,7 @@ export function createUploadActivities(ctx: BuilderContext) {
     const actx = Context.current();
     const config = ctx.config();
     const pc = config.providers[input.provider];
-    if (!pc || pc.driver !== 'openstack') throw ApplicationFailure.nonRetryable(`provider ${input.provider} is not configured`, 'ProviderGone');
+    if (!takesImageUploads(pc)) throw ApplicationFailure.nonRetryable(`provider ${input.provider} is not configured`, 'ProviderGone');
     if (!config.imagesDir) throw ApplicationFailure.nonRetryable('images-dir is not set', 'ConfigError');
     const path = join(config.imagesDir, `${input.name}-${input.buildId}.${input.format}`);
     const name = formatImageName(pc.imageNameFormat, { image_name: input.name, upload_id: input.uploadId, timestamp: input.timestamp });

@@ -7,7 +7,7 @@ import { log } from '../../lib/log';
 import { listNodes } from '../launcher/store';
 import { NODES } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
-import { openstackProvider, type LauncherContext } from '../launcher/context';
+import { cloudProvider, type LauncherContext } from '../launcher/context';
 import { leakedServers } from './servers';
 import { leakedImages } from './images';
 import { downPorts, unattachedFloatingIps } from './network';
@@ -33,7 +33,7 @@ export function createCleanupActivities(ctx: LauncherContext): CleanupActivities
 
   async function cleanupPass(input: CleanupPassInput): Promise<CleanupPassResult> {
     const { provider } = input;
-    const cfg = openstackProvider(ctx.config(), provider);
+    const cfg = cloudProvider(ctx.config(), provider);
     const client = activityClient();
     const zk = ctx.zk();
     const previous = { ...noSightings(), ...input.previous };

@@ -9,6 +9,7 @@ import { type NodepoolConfig } from '../../lib/config/types';
 import { log } from '../../lib/log';
 import { dibSpecFromConfig, type SpecOptions } from './spec';
 import { type DibBuildSpec } from './types';
+import { takesImageUploads } from '../../drivers/registry';
 
 export interface SpecFiles {
   configPath: string;
@@ -33,7 +34,7 @@ export async function secureEnvNames(securePath: string, name: string): Promise<
 export function cloudsYamlImageFormat(config: NodepoolConfig, search: SpecFiles['cloudsYaml'] = {}): (provider: string) => string | undefined {
   return (name) => {
     const p = config.providers[name];
-    if (!p || p.driver !== 'openstack' || !p.supported) return undefined;
+    if (!takesImageUploads(p)) return undefined;
     try {
       return loadCloud({ ...search, cloud: p.cloud, region: p.regionName ?? undefined }).imageFormat;
     } catch (e) {

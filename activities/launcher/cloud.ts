@@ -9,7 +9,7 @@ import { CloudError, ServerWaitTimeoutError } from '../cloud/errors';
 import type { CloudServer, CreateServerRequest, Provider as CloudProvider } from '../cloud/provider';
 import { type Node } from '../../lib/model';
 import { updateNode } from './store';
-import { openstackProvider, type LauncherContext } from './context';
+import { cloudProvider, type LauncherContext } from './context';
 import type { ServerInfo } from './api';
 import type { CreateServerInput, LaunchServerInput } from './types';
 
@@ -94,7 +94,7 @@ export function createCloudActivities(ctx: LauncherContext) {
   }
 
   function createRequest(input: CreateServerInput): CreateServerRequest {
-    const provider = openstackProvider(ctx.config(), input.provider);
+    const provider = cloudProvider(ctx.config(), input.provider);
     const pool = provider?.pools[input.pool];
     const label = pool?.labels[input.label];
     if (!provider || !pool || !label) {

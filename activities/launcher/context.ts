@@ -1,6 +1,6 @@
 // What the launcher's activities are built from: one ZooKeeper session, the current (last
 // good) config, our pool registrations, provider clients and statsd. The worker makes one.
-import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
+import { type NodepoolConfig } from '../../lib/config';
 import { type Node, type NodeRequest } from '../../lib/model';
 import { type Stats } from '../../lib/metrics/statsd';
 import { type ZkSession } from '../../lib/zk/session';
@@ -8,6 +8,7 @@ import { type Provider } from '../cloud/provider';
 import { type PoolRegistry } from './pools';
 import { type QuotaTracker } from './quota';
 import { type OwnWrites } from './own-writes';
+import { type CloudProvider, isCloudProvider } from '../../drivers/registry';
 
 export interface LauncherContext {
   zk(): ZkSession;
@@ -25,10 +26,10 @@ export interface LauncherContext {
   ownWrites?: OwnWrites;
 }
 
-export function openstackProvider(config: NodepoolConfig, name: string | null): OpenStackProvider | null {
-  if (!name) return null;
-  const p = config.providers[name];
-  return p && p.driver === 'openstack' ? p : null;
+/** A configured provider whose nodes are cloud servers, or null. */
+export function cloudProvider(config: NodepoolConfig, name: string | null): CloudProvider | null {
+  const p = name ? config.providers[name] : undefined;
+  return isCloudProvider(p) ? p : null;
 }
 
 /** Serialises async work per key (e.g. the quota check + node creation of one pool). */

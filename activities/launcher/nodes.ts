@@ -8,7 +8,7 @@ import { type Node, type NodeState, NODE_STATES } from '../../lib/model';
 import { normalise } from '../../lib/metrics/statsd';
 import { readNode, updateNode } from './store';
 import { newestReadyUpload } from './images';
-import { openstackProvider, type LauncherContext } from './context';
+import { cloudProvider, type LauncherContext } from './context';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { holdsLock } from './locks';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
@@ -21,7 +21,7 @@ function configError(message: string): ApplicationFailure {
 export function createNodeActivities(ctx: LauncherContext) {
   /** The provider, pool and label config of a node, or a ConfigError naming what is missing. */
   function nodeConfig(n: Node) {
-    const provider = openstackProvider(ctx.config(), n.provider);
+    const provider = cloudProvider(ctx.config(), n.provider);
     if (!provider) throw configError(`node ${n.id}: provider ${n.provider} is not configured`);
     const pool = n.pool ? provider.pools[n.pool] : undefined;
     if (!pool) throw configError(`node ${n.id}: pool ${n.pool} is not configured in provider ${provider.name}`);
@@ -164,7 +164,7 @@ export function createNodeActivities(ctx: LauncherContext) {
       if (n) ctx.ownWrites?.note(nodeId, 'deleting');
       const node = n ?? (await readNode(ctx.zk(), nodeId))?.value;
       if (!node) return null;
-      const provider = openstackProvider(ctx.config(), node.provider);
+      const provider = cloudProvider(ctx.config(), node.provider);
       return { provider: provider?.name ?? null, serverId: typeof node.external_id === 'string' ? node.external_id : null };
     },
 

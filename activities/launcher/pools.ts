@@ -13,6 +13,7 @@ import { componentPrefix, launcherPath } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
 import { log } from '../../lib/log';
 import type { PoolRef } from './api';
+import { launchesNodes } from '../../drivers/registry';
 
 export const NODEPOOL_VERSION = '10.0.0';
 
@@ -95,7 +96,7 @@ export class PoolRegistry {
   private async doSync(config: NodepoolConfig): Promise<void> {
     const next = new Map<string, OurPool>();
     for (const provider of Object.values(config.providers)) {
-      if (provider.driver !== 'openstack') continue;
+      if (!launchesNodes(provider)) continue;
       for (const pool of Object.values(provider.pools)) {
         const key = `${provider.name}/${pool.name}`;
         let uuid = this.uuids.get(key);

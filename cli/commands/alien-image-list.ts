@@ -10,6 +10,7 @@ import { type HeaderTable, type Listing } from '../../lib/status';
 import { type ZkSession } from '../../lib/zk/session';
 import { readBuilds, readUploads } from '../../lib/zk/operations/images';
 import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
+import { takesImageUploads } from '../../drivers/registry';
 
 const HEADERS: HeaderTable = [
   ['provider', 'Provider'],
@@ -32,7 +33,7 @@ async function readyExternalIds(s: ZkSession, provider: OpenStackProvider): Prom
 export async function alienImages(s: ZkSession, config: NodepoolConfig, only: string | undefined, warn: (m: string) => void): Promise<Listing<AlienRow>> {
   const rows: AlienRow[] = [];
   for (const p of Object.values(config.providers)) {
-    if (p.driver !== 'openstack' || (only && p.name !== only)) continue;
+    if (!takesImageUploads(p) || (only && p.name !== only)) continue;
     let images: Array<{ id: string; name: string; properties: Record<string, string> }> = [];
     const cloud = (() => {
       try {

@@ -7,6 +7,7 @@ import { type CommandModule } from '../context';
 import { CliFailure, printListing } from '../zk';
 import { type HeaderTable, type Listing } from '../../lib/status';
 import type { CleanupStatus } from '../../workflows/cleanup-messages';
+import { hasCleanup } from '../../drivers/registry';
 
 const HEADERS: HeaderTable = [
   ['provider', 'Provider'],
@@ -67,7 +68,7 @@ export const cleanupPreview: CommandModule = {
       .action(async (provider: string | undefined, opts: { json: boolean }) => {
         const { config } = await ctx.loadConfig();
         const names = Object.values(config.providers)
-          .filter((p) => p.driver === 'openstack' && (!provider || p.name === provider))
+          .filter((p) => hasCleanup(p) && (!provider || p.name === provider))
           .map((p) => p.name);
         try {
           const { rows, missing } = await queryAll(names);

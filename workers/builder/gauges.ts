@@ -9,6 +9,7 @@ import { type Stats } from '../../lib/metrics/statsd';
 import { isImageBuildRequested } from '../../lib/zk/operations/images';
 import { type ZkSession } from '../../lib/zk/session';
 import { builderWorkflowIds, diskimageStatusQuery, type DiskimageStatus } from '../../workflows/builder-messages';
+import { takesImageUploads } from '../../drivers/registry';
 
 export async function emitBuilderGauges(stats: Stats, client: Client, zk: ZkSession, config: NodepoolConfig, fqdn: string): Promise<void> {
   // as Nodepool: the hostname goes into the name as it is
@@ -25,7 +26,7 @@ export async function emitBuilderGauges(stats: Stats, client: Client, zk: ZkSess
     stats.gauge(`nodepool.builder.${host}.image.${name}.build.state`, buildState);
     for (const provider of d.providers) {
       const p = config.providers[provider];
-      const paused = p?.driver === 'openstack' && p.diskimages[name]?.pause;
+      const paused = takesImageUploads(p) && p.diskimages[name]?.pause;
       const uploading = status?.uploads.some((k) => k.endsWith(`/${provider}`)) ?? false;
       stats.gauge(`nodepool.builder.${host}.image.${name}.provider.${provider}.upload.state`, paused ? 3 : uploading ? 2 : 0);
     }

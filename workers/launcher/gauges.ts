@@ -4,6 +4,7 @@
 import { type NodepoolConfig } from '../../lib/config';
 import { NODE_STATES, type Node } from '../../lib/model';
 import { type Stats } from '../../lib/metrics/statsd';
+import { launchesNodes } from '../../drivers/registry';
 
 export class NodeGauges {
   private last = '';
@@ -31,7 +32,7 @@ export class NodeGauges {
       for (const l of labels) this.stats.gauge(`nodepool.label.${l}.nodes.${state}`, count((n) => n.type.includes(l) && n.state === state));
     }
     for (const p of Object.values(config.providers)) {
-      if (p.driver !== 'openstack') continue;
+      if (!launchesNodes(p)) continue;
       const caps = Object.values(p.pools).map((pool) => pool.maxServers);
       // unlimited if any pool is; statsd cannot carry infinity, so nothing is sent then
       if (caps.every((c) => c !== null)) this.stats.gauge(`nodepool.provider.${p.name}.max_servers`, caps.reduce<number>((a, c) => a + (c ?? 0), 0));

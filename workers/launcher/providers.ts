@@ -10,6 +10,7 @@ import {
 import { log } from '../../lib/log';
 import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
 import { type Provider } from '../../activities/cloud/provider';
+import { isCloudProvider } from '../../drivers/registry';
 
 export class ProviderClients {
   private readonly clients = new Map<string, { cfg: ProviderCfg; client: Provider }>();
@@ -26,13 +27,13 @@ export class ProviderClients {
     this.unserved = new Set(skipped.map((p) => p.name));
     for (const [name, entry] of this.clients) {
       const cfg = config.providers[name];
-      if (!cfg || cfg.driver !== 'openstack' || providerConfigChanged(entry.cfg, cfg)) {
+      if (!isCloudProvider(cfg) || providerConfigChanged(entry.cfg, cfg)) {
         void entry.client.close();
         this.clients.delete(name);
       }
     }
     for (const cfg of Object.values(config.providers)) {
-      if (cfg.driver !== 'openstack' || this.clients.has(cfg.name)) continue;
+      if (!isCloudProvider(cfg) || this.clients.has(cfg.name)) continue;
       try {
         this.clients.set(cfg.name, { cfg, client: openStackProviderFromConfig(cfg) });
       } catch (err) {

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
+import { type NodepoolConfig } from '../../lib/config';
 import { createStats, type Stats } from '../../lib/metrics/statsd';
 import { log } from '../../lib/log';
 import { type ZkSession } from '../../lib/zk/session';
@@ -27,6 +27,7 @@ import { NodeGauges } from './gauges';
 import { minReadyPokeSignal } from '../../workflows/min-ready';
 import { bundleWorkflowsInChild } from '../common/workflow-bundle';
 import { OwnWrites } from '../../activities/launcher/own-writes';
+import { type CloudProvider, hasCleanup, isCloudProvider } from '../../drivers/registry';
 
 export interface LauncherOptions {
   /** Seconds between min-ready passes when nothing changed (passes run on changes). */
@@ -149,8 +150,8 @@ export class Launcher {
   }
 
   private async syncProviderWorkers(cfg: NodepoolConfig): Promise<void> {
-    const wanted = new Map<string, OpenStackProvider>();
-    for (const p of Object.values(cfg.providers)) if (p.driver === 'openstack') wanted.set(providerQueue(p.name), p);
+    const wanted = new Map<string, CloudProvider>();
+    for (const p of Object.values(cfg.providers)) if (isCloudProvider(p)) wanted.set(providerQueue(p.name), p);
     for (const [queue, w] of this.workers) {
       if (queue === LAUNCHER_QUEUE) continue;
       const p = wanted.get(queue);
@@ -167,7 +168,7 @@ export class Launcher {
   private async startCleanups(cfg: NodepoolConfig): Promise<void> {
     const intervalSeconds = this.opts.cleanupInterval ?? Number(process.env.NODEPOOL_CLEANUP_INTERVAL ?? 60);
     for (const p of Object.values(cfg.providers)) {
-      if (p.driver !== 'openstack') continue;
+      if (!hasCleanup(p)) continue;
       // starts it, or tells a running one (e.g. from before a restart) the interval wanted now
       await this.temporal.client.workflow.signalWithStart<typeof cleanupWorkflow, [{ intervalSeconds?: number }]>('cleanupWorkflow', {
         workflowId: cleanupWorkflowId(p.name),

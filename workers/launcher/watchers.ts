@@ -23,6 +23,7 @@ import { LAUNCHER_QUEUE } from '../../workflows/lib/activities';
 import { nodeStateSignal, requestWithdrawnSignal, workflowIds } from '../../workflows/messages';
 import type { nodeWorkflow } from '../../workflows';
 import { nodeSearchAttributes } from '../../lib/temporal/search-attributes';
+import { launchesNodes } from '../../drivers/registry';
 
 /** Node gauges are re-sent this often even when nothing changed (as Nodepool's stats worker). */
 const GAUGES_REFRESH_MS = 60_000;
@@ -145,7 +146,7 @@ export class LauncherWatchers extends EventEmitter {
 
   private ours(n: Node): boolean {
     const p = n.provider ? this.config().providers[n.provider] : undefined;
-    return p?.driver === 'openstack';
+    return launchesNodes(p);
   }
 
   private scheduleGauges(): void {
