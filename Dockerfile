@@ -6,6 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json ./
 COPY lib lib
+COPY drivers drivers
 COPY workflows workflows
 COPY activities activities
 COPY workers workers

@@ -82,7 +82,7 @@ const pool = z.strictObject({
   'security-groups': strList.optional(),
 });
 
-export const openstackProvider = z.strictObject({
+export const cloudProvider = z.strictObject({
   ...commonProviderKeys,
   'region-name': str.optional(),
   cloud: str,
@@ -104,6 +104,6 @@ export const openstackProvider = z.strictObject({
   'post-upload-hook': str.optional(),
 });
 
-export type RawOpenStackProvider = z.infer<typeof openstackProvider>;
+export type RawOpenStackProvider = z.infer<typeof cloudProvider>;
 export type RawOpenStackPool = z.infer<typeof pool>;
 export type RawOpenStackPoolLabel = z.infer<typeof poolLabel>;

@@ -3,7 +3,7 @@
 import { type ConfigIssue } from '../errors';
 import { ALL_DRIVERS, type DriverName, resolveDriver, type UnsupportedDriver } from '../drivers';
 import { type ConfigSource } from '../source';
-import { openstackProvider, type RawOpenStackProvider } from './openstack';
+import { cloudProvider, type RawOpenStackProvider } from './openstack';
 import { reportZodIssues } from './report';
 import { type RawStaticProvider, staticProvider } from './static';
 import { type RawUnrunProvider, unrunProviders } from './unrun';
@@ -26,7 +26,7 @@ export function parseProvider(src: ConfigSource, value: unknown, index: number):
     };
   }
   if (driver === 'openstack') {
-    const r = openstackProvider.safeParse(value);
+    const r = cloudProvider.safeParse(value);
     return r.success ? { provider: { driver, raw: r.data }, issues: [] } : { issues: reportZodIssues(src, r.error.issues, at) };
   }
   if (driver === 'static') {
