@@ -2,7 +2,7 @@
 // CLI ask "which providers do I launch for, which take image uploads, which have a cleanup"
 // instead of testing driver names. A driver is one entry below; the type guards narrow a
 // provider to the config types of the drivers that have the capability.
-import type { OpenStackProvider, ProviderConfig } from '../lib/config/types';
+import type { OpenStackProvider, ProviderConfig, StaticProvider } from '../lib/config/types';
 import type { SupportedDriver } from '../lib/config/drivers';
 
 export interface DriverCapabilities {
@@ -18,8 +18,8 @@ export interface DriverCapabilities {
 
 const DRIVERS: Record<SupportedDriver, DriverCapabilities> = {
   openstack: { launches: true, cloud: true, imageUploads: true, cleanup: true },
-  // parsed and validated; not served yet (issue 13's static driver)
-  static: { launches: false, cloud: false, imageUploads: false, cleanup: false },
+  // nodes are the configured hosts' slots, registered READY (drivers/static/), never launched
+  static: { launches: true, cloud: false, imageUploads: false, cleanup: false },
 };
 
 const NONE: DriverCapabilities = { launches: false, cloud: false, imageUploads: false, cleanup: false };
@@ -30,7 +30,7 @@ export function capabilities(p: ProviderConfig | null | undefined): DriverCapabi
 }
 
 /** The providers whose driver has a capability: widen as drivers gain it. */
-export type LaunchingProvider = OpenStackProvider;
+export type LaunchingProvider = OpenStackProvider | StaticProvider;
 export type CloudProvider = OpenStackProvider;
 export type ImageProvider = OpenStackProvider;
 
@@ -38,3 +38,5 @@ export const launchesNodes = (p: ProviderConfig | null | undefined): p is Launch
 export const isCloudProvider = (p: ProviderConfig | null | undefined): p is CloudProvider => capabilities(p).cloud;
 export const takesImageUploads = (p: ProviderConfig | null | undefined): p is ImageProvider => capabilities(p).imageUploads;
 export const hasCleanup = (p: ProviderConfig | null | undefined): p is CloudProvider => capabilities(p).cleanup;
+
+export const isStaticProvider = (p: ProviderConfig | null | undefined): p is StaticProvider => !!p && p.driver === 'static';

@@ -8,6 +8,7 @@ import { type Provider } from '../cloud/provider';
 import { type PoolRegistry } from './pools';
 import { type QuotaTracker } from './quota';
 import { type OwnWrites } from './own-writes';
+import { type StaticSlots } from '../../drivers/static/slots-service';
 import { type CloudProvider, isCloudProvider } from '../../drivers/registry';
 
 export interface LauncherContext {
@@ -24,6 +25,8 @@ export interface LauncherContext {
   requests?(): Array<{ req: NodeRequest; owner: bigint }>;
   /** Node states our node workflows wrote themselves: the watcher does not echo them back. */
   ownWrites?: OwnWrites;
+  /** Static providers' slots (drivers/static/): refilled after a used node is deleted. */
+  staticSlots?: StaticSlots;
 }
 
 /** A configured provider whose nodes are cloud servers, or null. */

@@ -4,8 +4,8 @@
 // no more requests in this admission pass, tenant limits, max-concurrency). Our pools are looked
 // at together, best priority first. Nothing here writes: admission acts on the answer.
 import { type NodeRequest, type Node } from '../../lib/model';
-import { type NodepoolConfig } from '../../lib/config';
-import { type OurPool, type RegisteredPool } from './pools';
+import { type NodepoolConfig, type StaticPool } from '../../lib/config';
+import { type CloudPool, isCloudPool, type OurPool, type RegisteredPool } from './pools';
 import { type LauncherContext } from './context';
 import { newestReadyUpload } from './images';
 import { fits, poolCaps, sumUsage, tenantCaps, add, type Resources } from './quota';
@@ -40,12 +40,26 @@ export type Route =
 
 export type Evaluator = (req: NodeRequest, view: PassView) => Promise<Route>;
 
+/**
+ * A static pool (Nodepool's StaticNodeRequestHandler): labels it has no host for, or more nodes
+ * of a label than its hosts have slots, can never be served.
+ */
+function staticDeclineReason(pool: StaticPool, req: NodeRequest): string | null {
+  const missing = req.node_types.filter((l) => !pool.supportedLabels.includes(l));
+  if (missing.length) return `node type(s) [${missing.join(', ')}] not available`;
+  for (const label of new Set(req.node_types)) {
+    const slots = pool.nodes.filter((n) => n.labels.includes(label)).reduce((a, n) => a + n.maxParallelJobs, 0);
+    if (req.node_types.filter((l) => l === label).length > slots) return 'it would exceed quota';
+  }
+  return null;
+}
+
 export function createEvaluator(ctx: LauncherContext): Evaluator {
   const imageCache = new Map<string, { at: number; ok: boolean }>();
   /** Decline reasons per request version (the cache replaces the object when it changes). */
   const declineCache = new WeakMap<NodeRequest, { config: NodepoolConfig; at: number; reasons: Map<string, string | null> }>();
 
-  async function imageAvailable(p: OurPool, label: string): Promise<boolean> {
+  async function imageAvailable(p: CloudPool, label: string): Promise<boolean> {
     const l = p.config.labels[label];
     if (!l) return false;
     const key = `${p.provider}/${l.diskimage ?? `cloud:${l.cloudImage}`}`;
@@ -63,7 +77,7 @@ export function createEvaluator(ctx: LauncherContext): Evaluator {
     return ok;
   }
 
-  async function requestNeeds(p: OurPool, labels: string[]): Promise<Resources> {
+  async function requestNeeds(p: CloudPool, labels: string[]): Promise<Resources> {
     let total: Resources = {};
     for (const label of labels) total = add(total, await ctx.quota.labelNeeds(ctx.provider(p.provider), p.provider, p.config, label));
     return total;
@@ -72,6 +86,7 @@ export function createEvaluator(ctx: LauncherContext): Evaluator {
   /** Nodepool's getDeclinedReasons: the first reason that applies, or null. */
   async function declineReason(p: OurPool, req: NodeRequest, nodes: () => Node[]): Promise<string | null> {
     if (p.config.maxServers !== null && p.config.maxServers <= 0) return 'pool is disabled by max_servers';
+    if (!isCloudPool(p)) return staticDeclineReason(p.config as StaticPool, req);
     const missing = req.node_types.filter((l) => !p.config.labels[l]);
     if (missing.length) return `node type(s) [${missing.join(', ')}] not available`;
     try {
@@ -114,7 +129,8 @@ export function createEvaluator(ctx: LauncherContext): Evaluator {
     try {
       const tenantNodes = nodes().filter((n) => n.tenant_name === req.tenant_name);
       const usage = await sumUsage(tenantNodes, async () => ({ instances: 1 }));
-      return !fits(tenantCaps(limits), usage, await requestNeeds(p, req.node_types));
+      const needs = isCloudPool(p) ? await requestNeeds(p, req.node_types) : { instances: req.node_types.length };
+      return !fits(tenantCaps(limits), usage, needs);
     } catch {
       return true;
     }

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 const KEY_TYPES = 'ed25519,ecdsa,rsa';
 const TRY_MS = 10_000;
 
-function sshKeyscan(host: string, port: number, timeoutS: number, signal: AbortSignal): Promise<string[]> {
+export function sshKeyscan(host: string, port: number, timeoutS: number, signal?: AbortSignal): Promise<string[]> {
   return new Promise((resolve) => {
     execFile('ssh-keyscan', ['-T', String(timeoutS), '-p', String(port), '-t', KEY_TYPES, host], { signal, timeout: (timeoutS + 5) * 1000 }, (_err, stdout) => {
       // "<host> <type> <base64>" lines; Nodepool stores "<type> <base64>"

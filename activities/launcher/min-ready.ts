@@ -13,6 +13,7 @@ import { updateNode } from './store';
 import { newestReadyUpload } from './images';
 import { type LauncherContext } from './context';
 import { MIN_READY_REQUESTOR } from './requests';
+import { isCloudPool } from './pools';
 
 export const MIN_READY_PRIORITY = '900';
 
@@ -45,6 +46,7 @@ export function createMinReadyActivities(ctx: LauncherContext) {
   /** Nodepool's labelImageIsAvailable: some pool of ours offering the label can boot it. */
   async function imageAvailable(label: string): Promise<boolean> {
     for (const p of ctx.pools.ours()) {
+      if (!isCloudPool(p)) continue;
       const l = p.config.labels[label];
       if (!l) continue;
       if (l.cloudImage) return true;

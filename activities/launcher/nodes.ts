@@ -13,6 +13,7 @@ import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { holdsLock } from './locks';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
+import { isStaticProvider } from '../../drivers/registry';
 
 function configError(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'ConfigError');
@@ -170,8 +171,11 @@ export function createNodeActivities(ctx: LauncherContext) {
 
     async removeNode({ nodeId }: { nodeId: string }): Promise<void> {
       // `deleted` first: a marker against races, as Nodepool writes it
-      await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, 'deleted'));
+      const node = await updateNode(ctx.zk(), nodeId, (n) => setNodeState(n, 'deleted'));
       await ctx.zk().deleteRecursive(nodePath(nodeId));
+      // a static host is never deleted: its slot is registered READY again (a new node id)
+      const provider = node?.provider ? ctx.config().providers[node.provider] : undefined;
+      if (node && isStaticProvider(provider)) await ctx.staticSlots?.refill(provider, node);
     },
 
     async nodeTimers({ nodeId }: { nodeId: string }): Promise<{ maxReadyAgeMs: number; holdLimitMs: number; stateTime: number | null }> {

@@ -51,10 +51,19 @@ export async function reregisterUsedSlot(s: ZkSession, provider: StaticProvider 
   } finally {
     await lock.release(); // after the delete its contender is gone already: this only forgets it
   }
-  const ref = { host: describeNode(node), nodeId: id, slot: node.slot };
+  return refillSlot(s, provider, node, opts);
+}
+
+/**
+ * nodeDeletedNotification: after static node `node` (as it was) is deleted, a fresh READY
+ * znode for its slot if the host and slot are still configured. Callers serialise it per
+ * provider with the syncs.
+ */
+export async function refillSlot(s: ZkSession, provider: StaticProvider | null, node: Node, opts: Pick<ReregisterOptions, 'scan' | 'resolve'>): Promise<ReregisterResult> {
+  const ref = { host: describeNode(node), nodeId: node.id, slot: node.slot };
   const done = (reason: string): ReregisterResult => ({ deleted: true, registered: null, skipped: { ...ref, reason } });
 
-  // nodeDeletedNotification, check by check.
+  // check by check
   if (!provider) return done('provider no longer configured');
   const host = configuredHosts(provider).get(nodeHostKey(node));
   if (!host) return done('host no longer configured');

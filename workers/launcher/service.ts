@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { type NodepoolConfig } from '../../lib/config';
+import { type NodepoolConfig, providerConfigChanged, type StaticProvider } from '../../lib/config';
 import { createStats, type Stats } from '../../lib/metrics/statsd';
 import { log } from '../../lib/log';
 import { type ZkSession } from '../../lib/zk/session';
@@ -27,7 +27,8 @@ import { NodeGauges } from './gauges';
 import { minReadyPokeSignal } from '../../workflows/min-ready';
 import { bundleWorkflowsInChild } from '../common/workflow-bundle';
 import { OwnWrites } from '../../activities/launcher/own-writes';
-import { type CloudProvider, hasCleanup, isCloudProvider } from '../../drivers/registry';
+import { type CloudProvider, hasCleanup, isCloudProvider, isStaticProvider } from '../../drivers/registry';
+import { StaticSlots } from '../../drivers/static/slots-service';
 
 export interface LauncherOptions {
   /** Seconds between min-ready passes when nothing changed (passes run on changes). */
@@ -50,6 +51,10 @@ export class Launcher {
   private ctx!: LauncherContext;
   private minReadyPokedAt = 0;
   private minReadyTimer?: NodeJS.Timeout;
+  private staticSlots?: StaticSlots;
+  private staticTimer?: NodeJS.Timeout;
+  /** Each static provider's config as last synced ('start' again when it changes). */
+  private readonly staticSynced = new Map<string, StaticProvider>();
   /** Set once the first pass is done: the web app's /ready answers 200 from then on. */
   ready = false;
 
@@ -97,6 +102,7 @@ export class Launcher {
       nodes: async () => this.watchers.nodes(),
       requests: () => this.watchers.requests(),
       ownWrites,
+      staticSlots: (this.staticSlots = new StaticSlots(() => this.zk)),
     };
     this.admission = new Admission({ ctx: this.ctx, client: eagerClient, watchers: this.watchers, registry: this.registry, hostname: host.split('.')[0] ?? host });
     await this.startWorker(LAUNCHER_QUEUE, 0);
@@ -115,6 +121,10 @@ export class Launcher {
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     await this.startCleanups(config);
+    void this.syncStatic(config, 'start');
+    // Nodepool's cleanup pass also re-checks static hosts (a host that answers again gets its slots)
+    this.staticTimer = setInterval(() => void this.syncStatic(this.config, 'cleanup'), this.cleanupIntervalSeconds() * 1000);
+    this.staticTimer.unref();
     this.holder.on('changed', (cfg: NodepoolConfig) => void this.reconfigure(cfg));
     this.holder.watch();
     this.ready = true;
@@ -127,11 +137,34 @@ export class Launcher {
       await this.pools.sync(cfg);
       await this.syncProviderWorkers(cfg);
       await this.startCleanups(cfg);
+      void this.syncStatic(cfg, 'start');
       this.admission.poke();
       this.pokeMinReady();
     } catch (err) {
       this.logger.error({ err }, 'reconfiguration failed');
     }
+  }
+
+  /**
+   * Static providers' READY slots: 'start' for a provider new or changed since the last sync
+   * (Nodepool starts a new provider then), 'cleanup' for the periodic pass.
+   */
+  private async syncStatic(cfg: NodepoolConfig, mode: 'start' | 'cleanup'): Promise<void> {
+    for (const p of Object.values(cfg.providers)) {
+      if (!isStaticProvider(p)) continue;
+      const last = this.staticSynced.get(p.name);
+      if (mode === 'start' && last && !providerConfigChanged(last, p)) continue;
+      this.staticSynced.set(p.name, p);
+      try {
+        await this.staticSlots?.sync(p, last ? mode : 'start');
+      } catch (err) {
+        this.logger.warn({ err, provider: p.name }, 'static nodes not synced');
+      }
+    }
+  }
+
+  private cleanupIntervalSeconds(): number {
+    return this.opts.cleanupInterval ?? Number(process.env.NODEPOOL_CLEANUP_INTERVAL ?? 60);
   }
 
   /** Wakes the min-ready workflow, at most once a second (a burst of changes makes one pass). */
@@ -166,7 +199,7 @@ export class Launcher {
 
   /** One cleanup/<provider> per OpenStack provider; a removed provider's drains and ends by itself. */
   private async startCleanups(cfg: NodepoolConfig): Promise<void> {
-    const intervalSeconds = this.opts.cleanupInterval ?? Number(process.env.NODEPOOL_CLEANUP_INTERVAL ?? 60);
+    const intervalSeconds = this.cleanupIntervalSeconds();
     for (const p of Object.values(cfg.providers)) {
       if (!hasCleanup(p)) continue;
       // starts it, or tells a running one (e.g. from before a restart) the interval wanted now
@@ -213,6 +246,7 @@ export class Launcher {
     this.ready = false;
     this.holder.stop();
     if (this.minReadyTimer) clearTimeout(this.minReadyTimer);
+    if (this.staticTimer) clearInterval(this.staticTimer);
     await this.admission?.stop();
     this.watchers?.stop();
     this.registry?.stop();

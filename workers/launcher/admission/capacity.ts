@@ -9,7 +9,7 @@ import { type Node, type NodeRequest } from '../../../lib/model';
 import { isLocked } from '../../../lib/zk/lock';
 import { nodeLockPath } from '../../../lib/zk/paths';
 import { type LauncherContext } from '../../../activities/launcher/context';
-import { type OurPool } from '../../../activities/launcher/pools';
+import { type CloudPool, isCloudPool, type OurPool } from '../../../activities/launcher/pools';
 import { add, fits, poolCaps, sumUsage, type Resources } from '../../../activities/launcher/quota';
 
 /** Nodepool meant to skip wedge prevention while a node of the pool was deleting for < 5 min (A4). */
@@ -27,16 +27,16 @@ export type CapacityPlan =
   | { kind: 'full'; why: string; wedgeNodeId: string | null };
 
 export function createCapacity(ctx: LauncherContext) {
-  const needsOf = (p: OurPool) => (label: string) =>
+  const needsOf = (p: CloudPool) => (label: string) =>
     ctx.quota.labelNeeds(ctx.provider(p.provider), p.provider, p.config, label).catch(() => null);
 
-  async function chooseAz(p: OurPool): Promise<string | null> {
+  async function chooseAz(p: CloudPool): Promise<string | null> {
     const azs = p.config.availabilityZones ?? (await ctx.provider(p.provider).listAvailabilityZones().catch(() => []));
     return azs.length ? (azs[randomInt(azs.length)] as string) : null;
   }
 
   /** Why `labels` cannot be launched in `p` now, or null when they fit. */
-  async function overQuota(p: OurPool, labels: string[], nodes: Node[]): Promise<string | null> {
+  async function overQuota(p: CloudPool, labels: string[], nodes: Node[]): Promise<string | null> {
     if (labels.length === 0) return null;
     const provider = ctx.provider(p.provider);
     let needs: Resources = {};
@@ -83,6 +83,8 @@ export function createCapacity(ctx: LauncherContext) {
         slots.push({ label, reuse: node });
       }
       const launches = slots.filter((s) => !s.reuse).map((s) => s.label);
+      // a static pool only hands out its hosts' free slots: the request waits for one
+      if (!isCloudPool(p)) return launches.length ? { kind: 'full', why: `no free static node for ${launches.join(', ')}`, wedgeNodeId: null } : { kind: 'fits', slots, az };
       const full = await overQuota(p, launches, nodes);
       if (full) return { kind: 'full', why: full, wedgeNodeId: await wedgeCandidate(p, nodes) };
       if (launches.length && !az) az = await chooseAz(p);

@@ -14,7 +14,7 @@ import { readNode } from '../../../lib/zk/operations/nodes';
 import { readRequest } from '../../../lib/zk/operations/requests';
 import { basename, NODE_PREFIX, nodeLockPath, nodePath, requestLockPath, requestPath } from '../../../lib/zk/paths';
 import { type MultiOp, type ZkSession } from '../../../lib/zk/session';
-import { type OurPool } from '../../../activities/launcher/pools';
+import { isCloudPool, type OurPool } from '../../../activities/launcher/pools';
 import { MIN_READY_REQUESTOR } from '../../../activities/launcher/requests';
 import type { AcceptedRequest, ClaimedSlot } from '../../../activities/launcher/api';
 import { type SlotPlan } from './capacity';
@@ -124,8 +124,8 @@ export class Claims {
             tenant_name: pending.tenant_name,
             requestor: pending.requestor,
             attributes: (pool.config.nodeAttributes as Node['attributes']) ?? null,
-            cloud: pool.providerConfig.cloud,
-            region: pool.providerConfig.regionName,
+            cloud: isCloudPool(pool) ? pool.providerConfig.cloud : null,
+            region: isCloudPool(pool) ? pool.providerConfig.regionName : null,
             az,
           });
           ops.push({ op: 'create', path: NODE_PREFIX, data: encodeNode(node), sequential: true });
