@@ -14,7 +14,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { AcceptedClaim, NodeEndState, NodeStateEvent, LaunchPlan } from '../activities/launcher/api';
 import type { CreateServerInput } from '../activities/launcher/types';
-import { NodepoolLabel, NodepoolNodeId, NodepoolProvider, NodepoolRequestId, NodepoolState } from '../lib/temporal/search-attributes';
+import { NodepoolLabel, type NodepoolNodeId, NodepoolProvider, NodepoolState, nodeSearchAttributes } from '../lib/temporal/search-attributes';
 import { HeldLock, newLockToken } from './lib/held-lock';
 import { RequestCarrier } from './lib/request-carrier';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
@@ -84,11 +84,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
     const changed = pairs.filter((p) => attrs.get(p.key as typeof NodepoolNodeId) !== p.value);
     if (changed.length) upsertSearchAttributes(changed);
   };
-  const attrs: SearchAttributeUpdatePair[] = [{ key: NodepoolNodeId, value: nodeId }];
-  if (input.provider) attrs.push({ key: NodepoolProvider, value: input.provider });
-  if (input.label) attrs.push({ key: NodepoolLabel, value: input.label });
-  if (input.requestId) attrs.push({ key: NodepoolRequestId, value: input.requestId });
-  upsertChanged(attrs);
+  upsertChanged(nodeSearchAttributes({ nodeId, provider: input.provider, label: input.label, requestId: input.requestId }));
 
   const setPhase = (phase: string, state?: string | null) => {
     status.phase = phase;

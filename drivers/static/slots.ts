@@ -29,10 +29,7 @@ export type SlotTable = Map<HostKey, (Node | null)[]>;
  */
 export function slotTable(provider: StaticProvider, nodes: Node[]): SlotTable {
   const table: SlotTable = new Map();
-  for (const pool of Object.values(provider.pools)) {
-    // A host configured twice keeps its first entry, as the sync does.
-    for (const sn of pool.nodes) if (!table.has(hostKeyOf(sn))) table.set(hostKeyOf(sn), new Array<Node | null>(sn.maxParallelJobs).fill(null));
-  }
+  for (const [key, { sn }] of configuredHosts(provider)) table.set(key, new Array<Node | null>(sn.maxParallelJobs).fill(null));
   const unslotted: Node[] = [];
   for (const n of nodes) {
     if (n.provider !== provider.name || n.state === 'building' || n.state === 'deleting') continue;
@@ -54,7 +51,7 @@ export function slotTable(provider: StaticProvider, nodes: Node[]): SlotTable {
   return table;
 }
 
-/** The configured hosts of a provider with the pool each belongs to (the first, if repeated). */
+/** The configured hosts of a provider with the pool each belongs to (the first, if repeated, as the sync does). */
 export function configuredHosts(provider: StaticProvider): Map<HostKey, { sn: StaticNode; poolName: string }> {
   const hosts = new Map<HostKey, { sn: StaticNode; poolName: string }>();
   for (const pool of Object.values(provider.pools)) {

@@ -57,15 +57,20 @@ const label = z.strictObject({
   'volume-size': int.optional(),
 });
 
-const pool = z.strictObject({
-  ...commonPoolKeys,
-  labels: z.array(label),
+// The provider's values are the defaults of its pools' (Nodepool: the same keys at both levels).
+const addressKeys = {
   ipv4: bool.optional(),
   ipv6: bool.optional(),
   'public-ipv4': bool.optional(),
   'public-ipv6': bool.optional(),
   'use-internal-ip': bool.optional(),
   'host-key-checking': bool.optional(),
+};
+
+const pool = z.strictObject({
+  ...commonPoolKeys,
+  labels: z.array(label),
+  ...addressKeys,
 });
 
 // v.Any(str, {resource-group, network, subnet}): checked as whichever the value is.
@@ -83,12 +88,7 @@ export const azureProvider = z.strictObject({
   'cloud-images': z.array(cloudImage).optional(),
   diskimages: z.array(diskImage).optional(),
   'auth-path': str,
-  ipv4: bool.optional(),
-  ipv6: bool.optional(),
-  'public-ipv4': bool.optional(),
-  'public-ipv6': bool.optional(),
-  'use-internal-ip': bool.optional(),
-  'host-key-checking': bool.optional(),
+  ...addressKeys,
   'post-upload-hook': str.optional(),
   rate: coercedFloat.optional(),
   'boot-timeout': int.optional(),
