@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpenStackProvider } from '../activities/cloud/openstack';
-import { fileChecksums } from '../activities/cloud/openstack/upload';
+import { OpenStackProvider } from '../drivers/openstack/adapter';
+import { fileChecksums } from '../drivers/openstack/adapter/upload';
 import { loadCloud } from '../lib/cloud/clouds-yaml';
 import { startSimulator, writeCloudsYaml } from '../simulator';
 

@@ -1,6 +1,6 @@
 // What the builder's activities get from the worker that runs them: one ZooKeeper session, the
 // current config, cloud clients, statsd, and this builder's identity and concurrency limits.
-import { type Provider } from '../cloud/provider';
+import { type Provider } from '../../drivers/provider';
 import { type NodepoolConfig } from '../../lib/config';
 import { type Stats } from '../../lib/metrics/statsd';
 import { type ZkSession } from '../../lib/zk/session';

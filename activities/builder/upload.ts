@@ -11,7 +11,7 @@ import { log } from '../../lib/log';
 import { ZkLock } from '../../lib/zk/lock';
 import { uploadLockPath } from '../../lib/zk/paths';
 import { toApplicationFailure } from '../cloud/failure';
-import { type CloudImage, type Provider } from '../cloud/provider';
+import { type CloudImage, type Provider } from '../../drivers/provider';
 import { type BuilderContext } from './context';
 import { type UploadInput, type UploadResult } from './types';
 import { takesImageUploads } from '../../drivers/registry';

@@ -3,7 +3,7 @@
 // ZooKeeper has. An image of one of the two newest READY builds of its diskimage is never
 // touched (the launcher boots the newest and falls back to the previous), and an image is
 // deleted only when the previous pass saw it leaked too (an upload record may be on its way).
-import { type CloudImage, type Provider } from '../cloud/provider';
+import { type CloudImage, type Provider } from '../../drivers/provider';
 import { type ZkSession } from '../../lib/zk/session';
 import { children, imageNames, readBuilds, readUploads } from '../../lib/zk/operations/images';
 import { buildsPath, providerUploadsPath } from '../../lib/zk/paths';

@@ -4,7 +4,7 @@
 // launch is left alone), and DOWN compute ports (device_owner empty or compute:*) seen DOWN on
 // scans at least port-cleanup-interval apart. Unlike Nodepool, a DOWN port whose device is an
 // existing server (e.g. a SHUTOFF one) is never deleted.
-import { type Port, type Provider } from '../cloud/provider';
+import { type Port, type Provider } from '../../drivers/provider';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 
 type Remove = (action: CleanupAction) => Promise<boolean>;

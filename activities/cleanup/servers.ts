@@ -3,7 +3,7 @@
 // previous pass saw it leaked too, and never while its node workflow runs (that workflow owns
 // its server, e.g. a slow boot or a delete in progress).
 import { type Client } from '@temporalio/client';
-import { type Provider } from '../cloud/provider';
+import { type Provider } from '../../drivers/provider';
 import { type CleanupAction, type CleanupTaskReport } from './types';
 import { isRunning } from './workflows';
 

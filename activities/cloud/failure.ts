@@ -3,7 +3,7 @@
 // non-retryable and reach the workflow by type (QuotaExceededError, NotFoundError, ...), which
 // decides: wait for quota, treat a missing server as deleted, fail the launch attempt.
 import { ApplicationFailure } from '@temporalio/common';
-import { isCloudError } from './errors';
+import { isCloudError } from '../../drivers/errors';
 
 export function toApplicationFailure(e: unknown): unknown {
   if (!isCloudError(e)) return e;

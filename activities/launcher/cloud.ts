@@ -5,8 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '../../lib/log';
-import { CloudError, ServerWaitTimeoutError } from '../cloud/errors';
-import type { CloudServer, CreateServerRequest, Provider as CloudProvider } from '../cloud/provider';
+import { CloudError, ServerWaitTimeoutError } from '../../drivers/errors';
+import type { CloudServer, CreateServerRequest, Provider as CloudProvider } from '../../drivers/provider';
 import { type Node } from '../../lib/model';
 import { updateNode } from './store';
 import { cloudProvider, type LauncherContext } from './context';

@@ -4,7 +4,7 @@ import { type NodepoolConfig } from '../../lib/config';
 import { type Node, type NodeRequest } from '../../lib/model';
 import { type Stats } from '../../lib/metrics/statsd';
 import { type ZkSession } from '../../lib/zk/session';
-import { type Provider } from '../cloud/provider';
+import { type Provider } from '../../drivers/provider';
 import { type PoolRegistry } from './pools';
 import { type QuotaTracker } from './quota';
 import { type OwnWrites } from './own-writes';

@@ -9,7 +9,7 @@ import { type CloudPool, isCloudPool, type OurPool, type RegisteredPool } from '
 import { type LauncherContext } from './context';
 import { newestReadyUpload } from './images';
 import { fits, poolCaps, sumUsage, tenantCaps, add, type Resources } from './quota';
-import { CloudError } from '../cloud/errors';
+import { CloudError } from '../../drivers/errors';
 import type { PoolRef } from './api';
 
 const IMAGE_CACHE_MS = 10_000;

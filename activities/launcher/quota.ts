@@ -3,7 +3,7 @@
 // when the cloud reports a quota error). Tenant limits count every node of a tenant.
 import { type Limit, type OpenStackPool, type OpenStackProvider, type TenantLimits } from '../../lib/config';
 import { type Node } from '../../lib/model';
-import { type Provider } from '../cloud/provider';
+import { type Provider } from '../../drivers/provider';
 
 export type Resources = Record<string, number>;
 

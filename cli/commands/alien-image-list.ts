@@ -9,7 +9,7 @@ import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
 import { type HeaderTable, type Listing } from '../../lib/status';
 import { type ZkSession } from '../../lib/zk/session';
 import { readBuilds, readUploads } from '../../lib/zk/operations/images';
-import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
+import { openStackProviderFromConfig } from '../../drivers/openstack/adapter/from-config';
 import { takesImageUploads } from '../../drivers/registry';
 
 const HEADERS: HeaderTable = [

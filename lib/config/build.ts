@@ -1,8 +1,8 @@
 // Validated raw config (+ secure file) → the normalised NodepoolConfig, applying Nodepool's code
 // defaults (config.py loadConfig and the driver configs).
 import { commonProviderFields } from './build-common';
-import { buildOpenStackProvider } from './build-openstack';
-import { buildStaticProvider } from './build-static';
+import { buildOpenStackProvider } from '../../drivers/openstack/build';
+import { buildStaticProvider } from '../../drivers/static/build';
 import { resolveDiskImages } from './inherit';
 import { type RawConfig, type RawProvider, type RawSecureFile, type RawTenantResourceLimit } from './schema';
 import { type DiskImage, type Label, type NodepoolConfig, type ProviderConfig, type TenantLimits } from './types';

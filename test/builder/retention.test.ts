@@ -12,7 +12,7 @@ import { createCleanupActivities } from '../../activities/builder/cleanup';
 import { type BuilderContext } from '../../activities/builder/context';
 import { BuildLocks } from '../../activities/builder/locks';
 import { Semaphore } from '../../activities/builder/semaphore';
-import { type CloudImage, type Provider } from '../../activities/cloud/provider';
+import { type CloudImage, type Provider } from '../../drivers/provider';
 import { loadConfig, type NodepoolConfig } from '../../lib/config';
 import { type ImageBuild, type ImageUpload, type BuildState, type UploadState } from '../../lib/model/image';
 import { readBuild, readBuilds, readUploads, storeBuild, storeUpload } from '../../lib/zk/operations/images';

@@ -2,7 +2,7 @@
 // what counts as a compute port, and which images are Nodepool's and unknown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CloudImage, FloatingIp, Port, Provider } from '../../activities/cloud/provider';
+import type { CloudImage, FloatingIp, Port, Provider } from '../../drivers/provider';
 import { downPorts, isComputePort, unattachedFloatingIps } from '../../activities/cleanup/network';
 import { unknownImages, type KnownUploads } from '../../activities/cleanup/images';
 import type { CleanupAction } from '../../activities/cleanup/types';

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ApplicationFailure } from '@temporalio/common';
-import { CloudTimeoutError, FatalCloudError, NotFoundError, QuotaExceededError, RetryableCloudError } from '../../activities/cloud/errors';
-import { serverAddresses } from '../../activities/cloud/openstack/addresses';
-import { errorMessage, httpError, parseRetryAfter, transportError } from '../../activities/cloud/openstack/errors';
-import { selectFlavor } from '../../activities/cloud/openstack/flavors';
-import { nodepoolMetadata, serverName } from '../../activities/cloud/openstack/metadata';
-import { TokenBucket } from '../../activities/cloud/openstack/rate-limit';
+import { CloudTimeoutError, FatalCloudError, NotFoundError, QuotaExceededError, RetryableCloudError } from '../../drivers/errors';
+import { serverAddresses } from '../../drivers/openstack/adapter/addresses';
+import { errorMessage, httpError, parseRetryAfter, transportError } from '../../drivers/openstack/adapter/errors';
+import { selectFlavor } from '../../drivers/openstack/adapter/flavors';
+import { nodepoolMetadata, serverName } from '../../drivers/metadata';
+import { TokenBucket } from '../../drivers/openstack/adapter/rate-limit';
 
 const d = { method: 'GET', url: 'http://c/servers' };
 

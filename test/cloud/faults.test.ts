@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { CloudAuth } from '../../lib/cloud/credentials';
-import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { OpenStackProvider } from '../../drivers/openstack/adapter';
 import { useSimulator } from './sim';
 
 const fixture = useSimulator();

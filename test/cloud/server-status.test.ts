@@ -1,12 +1,12 @@
 // Server status per provider, not per server: launches and deletes wait on one shared
-// `GET servers/detail` listing (activities/cloud/openstack/server-status.ts), and launches share
+// `GET servers/detail` listing (drivers/openstack/adapter/server-status.ts), and launches share
 // one cached cloud-image lookup. Counted with the simulator's per-route request counter.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { ServerWaitTimeoutError } from '../../activities/cloud/errors';
-import { type OpenStackProvider } from '../../activities/cloud/openstack';
-import { ServerStatusWatcher } from '../../activities/cloud/openstack/server-status';
-import { type CloudServer, type CreateServerRequest } from '../../activities/cloud/provider';
+import { ServerWaitTimeoutError } from '../../drivers/errors';
+import { type OpenStackProvider } from '../../drivers/openstack/adapter';
+import { ServerStatusWatcher } from '../../drivers/openstack/adapter/server-status';
+import { type CloudServer, type CreateServerRequest } from '../../drivers/provider';
 import { useSimulator } from './sim';
 
 const fixture = useSimulator();

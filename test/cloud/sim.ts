@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { OpenStackProvider, type OpenStackProviderOptions } from '../../activities/cloud/openstack';
+import { OpenStackProvider, type OpenStackProviderOptions } from '../../drivers/openstack/adapter';
 import { loadCloud } from '../../lib/cloud/clouds-yaml';
 import { type Simulator, startSimulator, writeCloudsYaml, type SimulatorOptions } from '../../simulator';
 

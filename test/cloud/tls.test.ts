@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { OpenStackProvider } from '../../drivers/openstack/adapter';
 import { loadCloud } from '../../lib/cloud/clouds-yaml';
 
 const dir = mkdtempSync(join(tmpdir(), 'cloud-tls-'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pkgcloud from 'pkgcloud';
-import { OpenStackProvider } from '../../activities/cloud/openstack';
+import { OpenStackProvider } from '../../drivers/openstack/adapter';
 import { loadCloud } from '../../lib/cloud/clouds-yaml';
 import { startSimulator, writeCloudsYaml, type SimServer, type Simulator } from '../../simulator';
 import { Api, useSimulator, waitFor } from './helpers';

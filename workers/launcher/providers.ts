@@ -8,8 +8,8 @@ import {
   unsupportedProviders,
 } from '../../lib/config';
 import { log } from '../../lib/log';
-import { openStackProviderFromConfig } from '../../activities/cloud/openstack/from-config';
-import { type Provider } from '../../activities/cloud/provider';
+import { openStackProviderFromConfig } from '../../drivers/openstack/adapter/from-config';
+import { type Provider } from '../../drivers/provider';
 import { isCloudProvider } from '../../drivers/registry';
 
 export class ProviderClients {

@@ -8,8 +8,8 @@ import { type RawTopLevel, topLevel } from './top';
 
 export type { RawProvider } from './providers';
 export type { RawDiskImage, RawLabel, RawTenantResourceLimit, RawZooKeeperServer, RawZooKeeperTls } from './top';
-export type { RawOpenStackPool, RawOpenStackPoolLabel, RawOpenStackProvider } from './openstack';
-export type { RawStaticNode, RawStaticProvider } from './static';
+export type { RawOpenStackPool, RawOpenStackPoolLabel, RawOpenStackProvider } from '../../../drivers/openstack/schema';
+export type { RawStaticNode, RawStaticProvider } from '../../../drivers/static/schema';
 export type { RawSecureFile } from './secure';
 
 /** Nodepool 2 (pre-ZooKeeper) top-level keys. */

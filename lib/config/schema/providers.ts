@@ -3,9 +3,9 @@
 import { type ConfigIssue } from '../errors';
 import { ALL_DRIVERS, type DriverName, resolveDriver, type UnsupportedDriver } from '../drivers';
 import { type ConfigSource } from '../source';
-import { cloudProvider, type RawOpenStackProvider } from './openstack';
+import { cloudProvider, type RawOpenStackProvider } from '../../../drivers/openstack/schema';
 import { reportZodIssues } from './report';
-import { type RawStaticProvider, staticProvider } from './static';
+import { type RawStaticProvider, staticProvider } from '../../../drivers/static/schema';
 import { type RawUnrunProvider, unrunProviders } from './unrun';
 
 export type RawProvider =

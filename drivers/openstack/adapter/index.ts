@@ -12,7 +12,7 @@ import type {
   Provider,
   Quota,
   UploadImageRequest,
-} from '../provider';
+} from '../../provider';
 import { KeyedTtlCache, SharedList, TtlCache } from './cache';
 import * as compute from './compute';
 import { type OpenStackContext } from './context';

@@ -1,7 +1,7 @@
 // Lists that span pages: Nova (`servers_links`), Neutron (`ports_links`, `floatingips_links`) and
 // Glance (`next`). We take only the marker from the next link and send it ourselves, because a
 // cloud behind a proxy often puts an internal host name in its links.
-import { RetryableCloudError } from '../errors';
+import { RetryableCloudError } from '../../errors';
 import { type OpenStackSession, type ServiceName } from './session';
 
 export interface PageQuery {

@@ -1,7 +1,7 @@
 // Raw OpenStack provider → model, with the defaults from nodepool/driver/openstack/config.py.
-import { type RawOpenStackPool, type RawOpenStackProvider } from './schema';
-import { commonProviderFields, effectivePriority, limit } from './build-common';
-import { type DiskImage, type OpenStackPool, type OpenStackProvider, type ProviderCloudImage, type ProviderDiskImage } from './types';
+import { type RawOpenStackPool, type RawOpenStackProvider } from '../../lib/config/schema';
+import { commonProviderFields, effectivePriority, limit } from '../../lib/config/build-common';
+import { type DiskImage, type OpenStackPool, type OpenStackProvider, type ProviderCloudImage, type ProviderDiskImage } from '../../lib/config/types';
 
 /** connection-port default by connection-type (OpenStack only; static always uses 22). */
 export function defaultPort(connectionType: string): number {

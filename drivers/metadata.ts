@@ -2,7 +2,7 @@
 // (groups, nodepool_node_id, nodepool_pool_name, nodepool_provider_name) and, for tools and
 // cleanup scripts written against Nodepool 2019, nodepool_image_name and nodepool_node_label too.
 // instance-properties come first so Nodepool's own keys win on a clash.
-import { type CreateServerRequest } from '../provider';
+import { type CreateServerRequest } from './provider';
 
 /** np<node id>: short, for Windows' 15-character host name limit. */
 export function serverName(nodeId: string): string {

@@ -2,7 +2,7 @@
 // add_server_interfaces does it: floating IPs and fixed IPs on router:external networks are
 // public; fixed IPv4 on other networks is private; without network info, RFC 1918 decides.
 // Nodepool then falls back from private_v4 to public_v4.
-import { type ServerAddresses } from '../provider';
+import { type ServerAddresses } from '../../provider';
 
 export interface NovaAddress {
   version?: number;

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AuthenticationError, CloudTimeoutError, isCloudError } from '../errors';
+import { AuthenticationError, CloudTimeoutError, isCloudError } from '../../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
 import { serviceRoot } from './clients';
 import { type OpenStackSession } from './session';

@@ -1,8 +1,8 @@
 // Nova servers: create with Nodepool's name and metadata, get, list (all pages), delete (async;
 // 404 = already gone), console output, availability zones. Raw calls: pkgcloud's createServer has
 // no AZ, no boot from volume and ties config_drive to userdata (libs.md §1.4).
-import { isCloudError, NotFoundError, RetryableCloudError } from '../errors';
-import { type CloudServer, type CreateServerRequest } from '../provider';
+import { isCloudError, NotFoundError, RetryableCloudError } from '../../errors';
+import { type CloudServer, type CreateServerRequest } from '../../provider';
 import { type AddressOptions, type NovaAddresses, serverAddresses } from './addresses';
 import { type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
@@ -10,7 +10,7 @@ import { findFlavor } from './flavors';
 import { findCloudImageCached } from './image';
 import { externalNetworks, resolveNetwork } from './network';
 import { listAll } from './paginate';
-import { nodepoolMetadata, serverName } from './metadata';
+import { nodepoolMetadata, serverName } from '../../metadata';
 
 interface NovaServer {
   id: string;

@@ -1,7 +1,7 @@
 // Neutron: networks (by name or id), ports (DOWN-port cleanup) and floating IPs (create+attach,
 // delete, delete unattached). pkgcloud's network client adds the /v2.0 prefix to every path.
-import { FatalCloudError, NotFoundError } from '../errors';
-import { type CloudServer, type FloatingIp, type Port } from '../provider';
+import { FatalCloudError, NotFoundError } from '../../errors';
+import { type CloudServer, type FloatingIp, type Port } from '../../provider';
 import { type NeutronNetwork, type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
 import { listAll } from './paginate';

@@ -8,7 +8,7 @@ import { type Client, type IncomingResponse, type RequestOptions } from 'pkgclou
 import { type CloudConfig } from '../../../lib/cloud/clouds-yaml';
 import { log, type Logger } from '../../../lib/log';
 import { CATALOG_TYPES, createClients, type ServiceName } from './clients';
-import { AuthenticationError, CloudTimeoutError, FatalCloudError, isCloudError, type CloudError } from '../errors';
+import { AuthenticationError, CloudTimeoutError, FatalCloudError, isCloudError, type CloudError } from '../../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
 import { KeystoneIdentity, type TransportSettings } from './identity';
 import { providerBucket, type TokenBucket } from './rate-limit';

@@ -1,7 +1,7 @@
 // Quota from Nova /limits (-1 = unlimited) and, when the cloud has a volume service, Cinder
 // /limits. No volume endpoint means no volume quota (Nodepool adapter.py:495-503).
-import { RetryableCloudError } from '../errors';
-import { type Quota, type QuotaFigure } from '../provider';
+import { RetryableCloudError } from '../../errors';
+import { type Quota, type QuotaFigure } from '../../provider';
 import { type OpenStackContext } from './context';
 
 type Absolute = Record<string, number | undefined>;

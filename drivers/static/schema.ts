@@ -1,7 +1,7 @@
 // Static provider schema: nodepool/driver/static/config.py getSchema(), plus `ssh-port`, which the
 // code still reads for backward compatibility although the schema dropped it.
 import { z } from 'zod';
-import { bool, commonPoolKeys, commonProviderKeys, int, str, strOrList } from './common';
+import { bool, commonPoolKeys, commonProviderKeys, int, str, strOrList } from '../../lib/config/schema/common';
 
 const staticNode = z.strictObject({
   name: str,

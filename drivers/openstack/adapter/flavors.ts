@@ -1,8 +1,8 @@
 // Flavors and Nodepool's flavor rule (spec §1.10): with min-ram, the first flavor of the list
 // sorted by (ram, name) with ram >= min-ram whose name contains flavor-name (if given);
 // otherwise the flavor whose name or id equals flavor-name.
-import { NotFoundError } from '../errors';
-import { type Flavor, type FlavorRequest } from '../provider';
+import { NotFoundError } from '../../errors';
+import { type Flavor, type FlavorRequest } from '../../provider';
 import { type OpenStackContext } from './context';
 import { listAll } from './paginate';
 

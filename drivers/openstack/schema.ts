@@ -1,7 +1,7 @@
 // OpenStack provider schema: nodepool/driver/openstack/config.py getSchema() of [2024], plus the
 // [2019] keys (`hostname-format`) so old configs still load.
 import { z } from 'zod';
-import { bool, coercedFloat, commonPoolKeys, commonProviderKeys, int, mapping, str, strList } from './common';
+import { bool, coercedFloat, commonPoolKeys, commonProviderKeys, int, mapping, str, strList } from '../../lib/config/schema/common';
 
 const providerDiskImage = z.strictObject({
   name: str,

@@ -1,6 +1,6 @@
 // What every OpenStack operation module needs: the session, the provider name, page size and the
 // caches. Built once per provider by OpenStackProvider.
-import { type CloudImage, type CloudServer, type Flavor } from '../provider';
+import { type CloudImage, type CloudServer, type Flavor } from '../../provider';
 import { type KeyedTtlCache, type SharedList, type TtlCache } from './cache';
 import { type ServerStatusWatcher } from './server-status';
 import { type OpenStackSession } from './session';

@@ -17,8 +17,8 @@
 // server absent (gone, or deleted for a delete waiter); any listing that contains the server may
 // report its state.
 import { type Logger } from '../../../lib/log';
-import { isCloudError, ServerWaitTimeoutError } from '../errors';
-import { type CloudServer } from '../provider';
+import { isCloudError, ServerWaitTimeoutError } from '../../errors';
+import { type CloudServer } from '../../provider';
 
 /** What the caller waits for: given the server as listed, or null when it is gone. */
 export type ServerPredicate = (server: CloudServer | null) => boolean;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Identity } from 'pkgcloud/lib/pkgcloud/openstack/context';
 import type requestFn from 'request';
 import { type CloudAuth } from '../../../lib/cloud/credentials';
-import { AuthenticationError, isCloudError, RetryableCloudError } from '../errors';
+import { AuthenticationError, isCloudError, RetryableCloudError } from '../../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
 
 // Resolve `request` from pkgcloud's own location: the same module pkgcloud uses (or its override).

@@ -1,7 +1,7 @@
 // Raw static provider → model, with the defaults from nodepool/driver/static/config.py.
-import { commonProviderFields, effectivePriority, limit } from './build-common';
-import { type RawStaticNode, type RawStaticProvider } from './schema';
-import { type StaticNode, type StaticPool, type StaticProvider } from './types';
+import { commonProviderFields, effectivePriority, limit } from '../../lib/config/build-common';
+import { type RawStaticNode, type RawStaticProvider } from '../../lib/config/schema';
+import { type StaticNode, type StaticPool, type StaticProvider } from '../../lib/config/types';
 
 /** A string holds space-separated labels; a list is taken as is. */
 export function staticLabels(labels: string | string[]): string[] {

@@ -10,7 +10,7 @@ import {
   NotFoundError,
   QuotaExceededError,
   RetryableCloudError,
-} from '../errors';
+} from '../../errors';
 
 const RETRYABLE_CODES = new Set([
   'ECONNRESET',

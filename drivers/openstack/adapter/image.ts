@@ -5,8 +5,8 @@
 // fails so an upload never leaks a half-made image.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { CloudTimeoutError, FatalCloudError, NotFoundError, RetryableCloudError } from '../errors';
-import { type CloudImage, type UploadImageRequest } from '../provider';
+import { CloudTimeoutError, FatalCloudError, NotFoundError, RetryableCloudError } from '../../errors';
+import { type CloudImage, type UploadImageRequest } from '../../provider';
 import { type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
 import { listAll } from './paginate';
