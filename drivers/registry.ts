@@ -1,42 +1,66 @@
-// What each driver does here, asked by capability: the launcher, builder, cleanup, gauges and
-// CLI ask "which providers do I launch for, which take image uploads, which have a cleanup"
-// instead of testing driver names. A driver is one entry below; the type guards narrow a
-// provider to the config types of the drivers that have the capability.
-import type { OpenStackProvider, ProviderConfig, StaticProvider } from '../lib/config/types';
-import type { SupportedDriver } from '../lib/config/drivers';
+// Every driver this project runs, by the name nodepool.yaml gives it, and the questions the
+// launcher, builder, cleanup, gauges, CLI and config loader ask about a provider ("do I launch
+// for it, does it take image uploads, has it a cleanup, which adapter makes its servers")
+// instead of testing driver names. Adding a driver is a folder under drivers/ and one line here.
+import { type SearchEnv } from '../lib/cloud/search-path';
+import { type CloudProviderConfig, type ProviderConfig, type StaticProvider } from '../lib/config/types';
+import { type CloudsYamlSearch, type Driver, type DriverCapabilities } from './driver';
+import { fileCloudDriver } from './filecloud/driver';
+import { openstackDriver } from './openstack/driver';
+import { type Provider } from './provider';
+import { staticDriver } from './static/driver';
 
-export interface DriverCapabilities {
-  /** The launcher registers its pools and launches (or hands out) nodes for them. */
-  launches: boolean;
-  /** Nodes are cloud servers made through a Provider client: a task queue with `rate`, quota. */
-  cloud: boolean;
-  /** The builder uploads diskimages to it; alien images are looked for there. */
-  imageUploads: boolean;
-  /** A periodic cleanup workflow looks for leaked servers, images, floating IPs and ports. */
-  cleanup: boolean;
+const DRIVERS: Readonly<Record<string, Driver<unknown, ProviderConfig>>> = {
+  openstack: openstackDriver,
+  static: staticDriver,
+  filecloud: fileCloudDriver,
+};
+
+export type { DriverCapabilities } from './driver';
+
+/** Drivers written for the tests are known only when NODEPOOL_TEST_DRIVERS=1. */
+function visible(d: Driver<unknown, ProviderConfig>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !d.testOnly || env.NODEPOOL_TEST_DRIVERS === '1';
 }
 
-const DRIVERS: Record<SupportedDriver, DriverCapabilities> = {
-  openstack: { launches: true, cloud: true, imageUploads: true, cleanup: true },
-  // nodes are the configured hosts' slots, registered READY (drivers/static/), never launched
-  static: { launches: true, cloud: false, imageUploads: false, cleanup: false },
-};
+/** The driver called `name`, or undefined when we do not run one by that name. */
+export function driverNamed(name: string): Driver<unknown, ProviderConfig> | undefined {
+  const d = Object.hasOwn(DRIVERS, name) ? DRIVERS[name] : undefined;
+  return d && visible(d) ? d : undefined;
+}
+
+/** Names of the drivers we run (test drivers only when enabled). */
+export function runDriverNames(): string[] {
+  return Object.keys(DRIVERS).filter((n) => visible(DRIVERS[n] as Driver<unknown, ProviderConfig>));
+}
 
 const NONE: DriverCapabilities = { launches: false, cloud: false, imageUploads: false, cleanup: false };
 
 /** A provider of a driver we do not run (kubernetes, aws, …) can do nothing here. */
 export function capabilities(p: ProviderConfig | null | undefined): DriverCapabilities {
-  return p?.supported ? DRIVERS[p.driver] : NONE;
+  return (p?.supported && driverNamed(p.driver)?.capabilities) || NONE;
 }
 
-/** The providers whose driver has a capability: widen as drivers gain it. */
-export type LaunchingProvider = OpenStackProvider | StaticProvider;
-export type CloudProvider = OpenStackProvider;
-export type ImageProvider = OpenStackProvider;
+/** The providers whose driver has a capability. */
+export type LaunchingProvider = CloudProviderConfig | StaticProvider;
+export type CloudProvider = CloudProviderConfig;
+export type ImageProvider = CloudProviderConfig;
 
 export const launchesNodes = (p: ProviderConfig | null | undefined): p is LaunchingProvider => capabilities(p).launches;
 export const isCloudProvider = (p: ProviderConfig | null | undefined): p is CloudProvider => capabilities(p).cloud;
 export const takesImageUploads = (p: ProviderConfig | null | undefined): p is ImageProvider => capabilities(p).imageUploads;
 export const hasCleanup = (p: ProviderConfig | null | undefined): p is CloudProvider => capabilities(p).cleanup;
+/** Static providers: served from their configured hosts' slots (drivers/static/), never launched. */
+export const isStaticProvider = (p: ProviderConfig | null | undefined): p is StaticProvider => !!p && driverNamed(p.driver) === staticDriver;
 
-export const isStaticProvider = (p: ProviderConfig | null | undefined): p is StaticProvider => !!p && p.driver === 'static';
+/** The adapter that makes a cloud provider's servers. */
+export function cloudAdapter(cfg: CloudProvider, search?: SearchEnv): Provider {
+  const make = driverNamed(cfg.driver)?.adapter;
+  if (!make) throw new Error(`provider ${cfg.name}: driver ${cfg.driver} has no cloud adapter`);
+  return make(cfg, search);
+}
+
+/** The disk format the builder makes for an image provider (undefined: the builder's default). */
+export function imageFormatFor(cfg: ImageProvider, search?: CloudsYamlSearch): string | undefined {
+  return driverNamed(cfg.driver)?.imageFormat?.(cfg, search);
+}

@@ -3,13 +3,13 @@
 // build, as in Nodepool, which reloads its config every cycle).
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { loadCloud, type LoadCloudOptions } from '../../lib/cloud/clouds-yaml';
+import { type LoadCloudOptions } from '../../lib/cloud/clouds-yaml';
 import { loadConfig } from '../../lib/config/load';
 import { type NodepoolConfig } from '../../lib/config/types';
 import { log } from '../../lib/log';
 import { dibSpecFromConfig, type SpecOptions } from './spec';
 import { type DibBuildSpec } from './types';
-import { takesImageUploads } from '../../drivers/registry';
+import { imageFormatFor, takesImageUploads } from '../../drivers/registry';
 
 export interface SpecFiles {
   configPath: string;
@@ -30,15 +30,16 @@ export async function secureEnvNames(securePath: string, name: string): Promise<
   return [...names];
 }
 
-/** Nodepool adds each OpenStack provider's cloud `image_format` (openstacksdk default qcow2). */
-export function cloudsYamlImageFormat(config: NodepoolConfig, search: SpecFiles['cloudsYaml'] = {}): (provider: string) => string | undefined {
+/** Nodepool adds each upload provider's image format (OpenStack: the cloud's clouds.yaml
+ *  `image_format`, openstacksdk's default qcow2) to the formats it builds. */
+export function providerImageFormat(config: NodepoolConfig, search: SpecFiles['cloudsYaml'] = {}): (provider: string) => string | undefined {
   return (name) => {
     const p = config.providers[name];
     if (!takesImageUploads(p)) return undefined;
     try {
-      return loadCloud({ ...search, cloud: p.cloud, region: p.regionName ?? undefined }).imageFormat;
+      return imageFormatFor(p, search);
     } catch (e) {
-      log('dib').warn({ provider: name, cloud: p.cloud, err: (e as Error).message }, 'cannot read clouds.yaml; assuming qcow2');
+      log('dib').warn({ provider: name, err: (e as Error).message }, 'cannot tell the image format; assuming qcow2');
       return undefined;
     }
   };
@@ -48,7 +49,7 @@ export function specLoaderFromFiles(files: SpecFiles): (diskimage: string) => Pr
   return async (diskimage) => {
     const { config } = await loadConfig(files.configPath, files.securePath);
     const secure = files.securePath ? await secureEnvNames(files.securePath, diskimage) : [];
-    const imageFormatOf = files.imageFormatOf ?? cloudsYamlImageFormat(config, files.cloudsYaml);
+    const imageFormatOf = files.imageFormatOf ?? providerImageFormat(config, files.cloudsYaml);
     return dibSpecFromConfig(config, diskimage, { secureEnvNames: secure, imageFormatOf });
   };
 }

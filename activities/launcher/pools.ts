@@ -4,7 +4,7 @@
 // A pool's id (what goes into declined_by and node.launcher) is Nodepool's
 // <fqdn>-PoolWorker.<provider>-<pool>-<uuid hex>, new for every launcher start as in NP24.
 import { randomUUID } from 'node:crypto';
-import { type NodepoolConfig, type OpenStackPool, type StaticPool } from '../../lib/config';
+import { type NodepoolConfig, type CloudPoolConfig, type StaticPool } from '../../lib/config';
 import { type PoolComponent, type LauncherComponent, type LauncherRegistration } from '../../lib/model';
 import { encodeComponent, encodeLauncher } from '../../lib/zk/codec-component';
 import { registeredLaunchers, registeredPools as registeredPoolComponents } from '../../lib/zk/operations/components';
@@ -20,12 +20,12 @@ export const NODEPOOL_VERSION = '10.0.0';
 export interface OurPool extends PoolRef {
   provider: string;
   pool: string;
-  config: OpenStackPool | StaticPool;
+  config: CloudPoolConfig | StaticPool;
   providerConfig: LaunchingProvider;
 }
 
 /** A pool whose nodes are cloud servers (launched, with quota and images). */
-export type CloudPool = OurPool & { config: OpenStackPool; providerConfig: CloudProvider };
+export type CloudPool = OurPool & { config: CloudPoolConfig; providerConfig: CloudProvider };
 export const isCloudPool = (p: OurPool): p is CloudPool => isCloudProvider(p.providerConfig);
 
 interface Registration {

@@ -1,7 +1,7 @@
 // Nodepool's quota model (nodepool-behaviour.md §2.7): per-node needs from the label's flavor,
 // pool caps, and the cloud's limits minus what others use there (cached for 5 minutes, dropped
 // when the cloud reports a quota error). Tenant limits count every node of a tenant.
-import { type Limit, type OpenStackPool, type OpenStackProvider, type TenantLimits } from '../../lib/config';
+import { type Limit, type CloudPoolConfig, type CloudProviderConfig, type TenantLimits } from '../../lib/config';
 import { type Node } from '../../lib/model';
 import { type Provider } from '../../drivers/provider';
 
@@ -24,7 +24,7 @@ export function fits(limits: Record<string, Limit | number>, usage: Resources, n
   return true;
 }
 
-export function poolCaps(pool: OpenStackPool): Record<string, Limit> {
+export function poolCaps(pool: CloudPoolConfig): Record<string, Limit> {
   return { instances: pool.maxServers, cores: pool.maxCores, ram: pool.maxRam, volumes: pool.maxVolumes, 'volume-gb': pool.maxVolumeGb };
 }
 
@@ -39,7 +39,7 @@ export class QuotaTracker {
   private readonly cloudCache = new Map<string, { at: number; v: Record<string, number> }>();
 
   /** What one node of this label uses (flavor vcpus/ram, 1 instance, volumes when booting from volume). */
-  async labelNeeds(provider: Provider, providerName: string, pool: OpenStackPool, label: string): Promise<Resources> {
+  async labelNeeds(provider: Provider, providerName: string, pool: CloudPoolConfig, label: string): Promise<Resources> {
     const key = `${providerName}/${pool.name}/${label}`;
     const hit = this.needsCache.get(key);
     if (hit && Date.now() - hit.at < QUOTA_CACHE_MS) return hit.v;
@@ -56,7 +56,7 @@ export class QuotaTracker {
    * The cloud's limits minus what is used there by anything but this provider's nodes.
    * `ourUsage` (what our nodes with servers use) is only asked for when the cache is refreshed.
    */
-  async cloudAvailable(provider: Provider, cfg: OpenStackProvider, ourUsage: Resources | (() => Promise<Resources>)): Promise<Record<string, number>> {
+  async cloudAvailable(provider: Provider, cfg: CloudProviderConfig, ourUsage: Resources | (() => Promise<Resources>)): Promise<Record<string, number>> {
     const hit = this.cloudCache.get(cfg.name);
     if (hit && Date.now() - hit.at < QUOTA_CACHE_MS) return hit.v;
     const q = await provider.getQuota();

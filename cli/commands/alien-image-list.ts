@@ -1,16 +1,15 @@
-// `nodepool alien-image-list [provider] [--json]`: per configured OpenStack provider (or the one
+// `nodepool alien-image-list [provider] [--json]`: per configured image-upload provider (or the one
 // given), cloud images whose properties carry nodepool_build_id but whose id is not the
 // external_id of any READY upload of that provider's configured diskimages. Columns as Nodepool:
 // Provider | Name | Image ID. A failing cloud listing is a warning and that provider counts as
 // empty (exit 0), as in Nodepool.
 import { type CommandModule } from '../context';
 import { printListing, withZooKeeper } from '../zk';
-import { type NodepoolConfig, type OpenStackProvider } from '../../lib/config';
+import { type NodepoolConfig, type CloudProviderConfig } from '../../lib/config';
 import { type HeaderTable, type Listing } from '../../lib/status';
 import { type ZkSession } from '../../lib/zk/session';
 import { readBuilds, readUploads } from '../../lib/zk/operations/images';
-import { openStackProviderFromConfig } from '../../drivers/openstack/adapter/from-config';
-import { takesImageUploads } from '../../drivers/registry';
+import { cloudAdapter, takesImageUploads } from '../../drivers/registry';
 
 const HEADERS: HeaderTable = [
   ['provider', 'Provider'],
@@ -20,7 +19,7 @@ const HEADERS: HeaderTable = [
 
 type AlienRow = { provider: string; name: string; id: string };
 
-async function readyExternalIds(s: ZkSession, provider: OpenStackProvider): Promise<Set<string>> {
+async function readyExternalIds(s: ZkSession, provider: CloudProviderConfig): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const image of Object.keys(provider.diskimages)) {
     for (const b of await readBuilds(s, image)) {
@@ -37,7 +36,7 @@ export async function alienImages(s: ZkSession, config: NodepoolConfig, only: st
     let images: Array<{ id: string; name: string; properties: Record<string, string> }> = [];
     const cloud = (() => {
       try {
-        return openStackProviderFromConfig(p);
+        return cloudAdapter(p);
       } catch (e) {
         warn(`Exception listing alien images for ${p.name}: ${(e as Error).message}`);
         return null;

@@ -1,14 +1,14 @@
 // Raw OpenStack provider → model, with the defaults from nodepool/driver/openstack/config.py.
 import { type RawOpenStackPool, type RawOpenStackProvider } from '../../lib/config/schema';
 import { commonProviderFields, effectivePriority, limit } from '../../lib/config/build-common';
-import { type DiskImage, type OpenStackPool, type OpenStackProvider, type ProviderCloudImage, type ProviderDiskImage } from '../../lib/config/types';
+import { type DiskImage, type CloudPoolConfig, type CloudProviderConfig, type ProviderCloudImage, type ProviderDiskImage } from '../../lib/config/types';
 
 /** connection-port default by connection-type (OpenStack only; static always uses 22). */
 export function defaultPort(connectionType: string): number {
   return connectionType === 'winrm' ? 5986 : 22;
 }
 
-export function buildOpenStackProvider(raw: RawOpenStackProvider, diskimages: Record<string, Omit<DiskImage, 'providers'>>): OpenStackProvider {
+export function buildOpenStackProvider(raw: RawOpenStackProvider, diskimages: Record<string, Omit<DiskImage, 'providers'>>): CloudProviderConfig {
   const providerDiskImages: Record<string, ProviderDiskImage> = {};
   for (const img of raw.diskimages ?? []) {
     const top = diskimages[img.name];
@@ -41,7 +41,7 @@ export function buildOpenStackProvider(raw: RawOpenStackProvider, diskimages: Re
       connectionPort: img['connection-port'] ?? defaultPort(connectionType),
     };
   }
-  const pools: Record<string, OpenStackPool> = {};
+  const pools: Record<string, CloudPoolConfig> = {};
   for (const pool of raw.pools ?? []) pools[pool.name] = buildPool(pool, raw.priority);
 
   return {
@@ -66,10 +66,10 @@ export function buildOpenStackProvider(raw: RawOpenStackProvider, diskimages: Re
   };
 }
 
-function buildPool(pool: RawOpenStackPool, providerPriority: number | undefined): OpenStackPool {
+function buildPool(pool: RawOpenStackPool, providerPriority: number | undefined): CloudPoolConfig {
   const networks = pool.networks ?? [];
   const hostKeyChecking = pool['host-key-checking'] ?? true;
-  const labels: OpenStackPool['labels'] = {};
+  const labels: CloudPoolConfig['labels'] = {};
   for (const l of pool.labels ?? []) {
     labels[l.name] = {
       name: l.name,

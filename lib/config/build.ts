@@ -1,8 +1,7 @@
 // Validated raw config (+ secure file) → the normalised NodepoolConfig, applying Nodepool's code
 // defaults (config.py loadConfig and the driver configs).
 import { commonProviderFields } from './build-common';
-import { buildOpenStackProvider } from '../../drivers/openstack/build';
-import { buildStaticProvider } from '../../drivers/static/build';
+import { driverNamed, takesImageUploads } from '../../drivers/registry';
 import { resolveDiskImages } from './inherit';
 import { type RawConfig, type RawProvider, type RawSecureFile, type RawTenantResourceLimit } from './schema';
 import { type DiskImage, type Label, type NodepoolConfig, type ProviderConfig, type TenantLimits } from './types';
@@ -15,7 +14,7 @@ export function buildConfig(raw: RawConfig, secure?: RawSecureFile): NodepoolCon
 
   const diskimages: Record<string, DiskImage> = {};
   for (const [name, d] of Object.entries(resolved)) {
-    const users = Object.values(providers).filter((p) => p.driver === 'openstack' && name in p.diskimages);
+    const users = Object.values(providers).filter((p) => takesImageUploads(p) && name in p.diskimages);
     diskimages[name] = { ...d, providers: users.map((p) => p.name) };
   }
 
@@ -44,8 +43,11 @@ export function buildConfig(raw: RawConfig, secure?: RawSecureFile): NodepoolCon
 }
 
 function buildProvider(p: RawProvider, diskimages: ReturnType<typeof resolveDiskImages>): ProviderConfig {
-  if (p.driver === 'openstack') return buildOpenStackProvider(p.raw, diskimages);
-  if (p.driver === 'static') return buildStaticProvider(p.raw);
+  if (!p.unrun) {
+    const driver = driverNamed(p.driver);
+    if (!driver) throw new Error(`provider ${p.raw.name}: no driver ${p.driver}`); // the schema check resolved it
+    return driver.build(p.raw, diskimages);
+  }
   return {
     ...commonProviderFields(p.raw),
     driver: p.driver,

@@ -6,7 +6,7 @@ export { ConfigError, formatIssue, formatPath, errorsOf } from './errors';
 export type { ConfigIssue, IssueKind, PathSegment } from './errors';
 export { deepEqual, diffProviders, providerConfigChanged } from './compare';
 export type { ProviderDiff } from './compare';
-export { SUPPORTED_DRIVERS, UNSUPPORTED_DRIVERS, isSupportedDriver } from './drivers';
+export { UNSUPPORTED_DRIVERS, isSupportedDriver } from './drivers';
 export type { DriverName, SupportedDriver, UnsupportedDriver } from './drivers';
 export { substituteEnvVars } from './substitute';
 export { ZK_PLAIN_PORT, ZK_TLS_PORT, zooKeeperHosts } from './zookeeper';

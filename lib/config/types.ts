@@ -92,7 +92,8 @@ export interface ProviderCloudImage {
   connectionPort: number;
 }
 
-export interface OpenStackPoolLabel {
+/** A label of a cloud pool (OpenStack's `pools[].labels[]`). */
+export interface CloudPoolLabel {
   name: string;
   diskimage: string | null;
   cloudImage: string | null;
@@ -120,7 +121,7 @@ interface PoolCommon {
   supportedLabels: string[];
 }
 
-export interface OpenStackPool extends PoolCommon {
+export interface CloudPoolConfig extends PoolCommon {
   maxCores: Limit;
   maxRam: Limit;
   maxVolumes: Limit;
@@ -132,7 +133,7 @@ export interface OpenStackPool extends PoolCommon {
   securityGroups: string[];
   autoFloatingIp: boolean;
   hostKeyChecking: boolean;
-  labels: Record<string, OpenStackPoolLabel>;
+  labels: Record<string, CloudPoolLabel>;
 }
 
 export interface StaticNode {
@@ -161,8 +162,13 @@ interface ProviderCommon {
   priority: number | null;
 }
 
-export interface OpenStackProvider extends ProviderCommon {
-  driver: 'openstack';
+/**
+ * A cloud provider: its nodes are servers made through the driver's adapter (drivers/provider.ts).
+ * Every cloud driver here takes OpenStack's provider schema (as Nodepool's own `fake` driver does);
+ * `driver` names which adapter makes the servers (drivers/registry.ts).
+ */
+export interface CloudProviderConfig extends ProviderCommon {
+  driver: string;
   supported: true;
   cloud: string;
   regionName: string | null;
@@ -181,7 +187,7 @@ export interface OpenStackProvider extends ProviderCommon {
   postUploadHook: string | null;
   diskimages: Record<string, ProviderDiskImage>;
   cloudImages: Record<string, ProviderCloudImage>;
-  pools: Record<string, OpenStackPool>;
+  pools: Record<string, CloudPoolConfig>;
 }
 
 export interface StaticProvider extends ProviderCommon {
@@ -198,7 +204,7 @@ export interface UnsupportedProvider extends ProviderCommon {
   raw: Record<string, unknown>;
 }
 
-export type ProviderConfig = OpenStackProvider | StaticProvider | UnsupportedProvider;
+export type ProviderConfig = CloudProviderConfig | StaticProvider | UnsupportedProvider;
 
 export type TenantLimits = Record<string, Limit>;
 

@@ -1,14 +1,14 @@
 // Real-world-shaped configs of both eras load unchanged, with Nodepool's defaults applied.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig, type OpenStackProvider, type StaticProvider, unsupportedProviderMessage, unsupportedProviders } from '../../lib/config';
+import { loadConfig, type CloudProviderConfig, type StaticProvider, unsupportedProviderMessage, unsupportedProviders } from '../../lib/config';
 import { errorLines, fixture, issueLines } from './helpers';
 
 const load = (name: string, env: Record<string, string> = {}) => loadConfig(fixture('good', name), undefined, { env });
 
-function openstack(p: unknown): OpenStackProvider {
-  assert.equal((p as OpenStackProvider).driver, 'openstack');
-  return p as OpenStackProvider;
+function openstack(p: unknown): CloudProviderConfig {
+  assert.equal((p as CloudProviderConfig).driver, 'openstack');
+  return p as CloudProviderConfig;
 }
 
 void test('full 2024 config: top level, ZooKeeper (TLS → default port 2281), tenant limits', async () => {

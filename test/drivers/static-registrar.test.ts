@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isStaticProvider } from '../../drivers/registry';
 import { useZooKeeper } from '../harness/servers';
 import { serverReady } from '../zk/helpers';
 import { ZkSession } from '../../lib/zk/session';
@@ -70,7 +71,7 @@ function staticProvider(text: string, name: string): StaticProvider {
   const { config, issues } = parseConfigText({ file: 'nodepool.yaml', text });
   assert.ok(config, JSON.stringify(issues));
   const p = config.providers[name];
-  assert.ok(p?.driver === 'static');
+  assert.ok(isStaticProvider(p));
   return p;
 }
 

@@ -12,7 +12,7 @@ import { ComponentRegistration } from '../../lib/zk/operations/components';
 import { imageNames, readBuilds } from '../../lib/zk/operations/images';
 import { type ZkSession } from '../../lib/zk/session';
 import { BuildLocks, createBuilderActivities, createBuilderLocalActivities, readOrCreateBuilderId, Semaphore, sweepImagesDir, type BuilderContext } from '../../activities/builder';
-import { cloudsYamlImageFormat } from '../../activities/dib/spec-loader';
+import { providerImageFormat } from '../../activities/dib/spec-loader';
 import { NODEPOOL_VERSION } from '../../activities/launcher/pools';
 import { BUILDER_QUEUE, builderQueue, builderWorkflowIds, wakeSignal } from '../../workflows/builder-messages';
 import type { diskimageWorkflow } from '../../workflows';
@@ -93,7 +93,7 @@ export class Builder {
       builderId: this.builderId,
       hostname: this.hostname,
       provider: (name) => this.providers.get(name),
-      imageFormatOf: (cfg, provider) => cloudsYamlImageFormat(cfg)(provider),
+      imageFormatOf: (cfg, provider) => providerImageFormat(cfg)(provider),
       stats: this.stats,
       uploadSlots: this.uploadSlots,
       buildLocks: this.buildLocks,

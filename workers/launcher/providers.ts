@@ -1,16 +1,15 @@
-// One cloud client per configured OpenStack provider, rebuilt when that provider's config
+// One cloud adapter per configured cloud provider, rebuilt when that provider's config
 // changes (Nodepool restarts a provider manager only when its config differs).
 import {
   providerConfigChanged,
   type NodepoolConfig,
-  type OpenStackProvider as ProviderCfg,
+  type CloudProviderConfig as ProviderCfg,
   unsupportedProviderMessage,
   unsupportedProviders,
 } from '../../lib/config';
 import { log } from '../../lib/log';
-import { openStackProviderFromConfig } from '../../drivers/openstack/adapter/from-config';
 import { type Provider } from '../../drivers/provider';
-import { isCloudProvider } from '../../drivers/registry';
+import { cloudAdapter, isCloudProvider } from '../../drivers/registry';
 
 export class ProviderClients {
   private readonly clients = new Map<string, { cfg: ProviderCfg; client: Provider }>();
@@ -35,7 +34,7 @@ export class ProviderClients {
     for (const cfg of Object.values(config.providers)) {
       if (!isCloudProvider(cfg) || this.clients.has(cfg.name)) continue;
       try {
-        this.clients.set(cfg.name, { cfg, client: openStackProviderFromConfig(cfg) });
+        this.clients.set(cfg.name, { cfg, client: cloudAdapter(cfg) });
       } catch (err) {
         this.logger.error({ provider: cfg.name, error: (err as Error).message }, 'cannot set up provider');
       }

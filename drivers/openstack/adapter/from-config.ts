@@ -2,13 +2,13 @@
 // (os-client-config search), `rate` spaces the API calls. What the worker's factory calls.
 import { loadCloud } from '../../../lib/cloud/clouds-yaml';
 import { type SearchEnv } from '../../../lib/cloud/search-path';
-import { type OpenStackProvider as OpenStackProviderConfig } from '../../../lib/config/types';
+import { type CloudProviderConfig } from '../../../lib/config/types';
 import { OpenStackProvider, type OpenStackProviderOptions } from './index';
 
 export type ProviderTuning = Partial<Omit<OpenStackProviderOptions, 'name' | 'cloud' | 'rate'>> & SearchEnv;
 
 export function openStackProviderFromConfig(
-  p: Pick<OpenStackProviderConfig, 'name' | 'cloud' | 'regionName' | 'rate'>,
+  p: Pick<CloudProviderConfig, 'name' | 'cloud' | 'regionName' | 'rate'>,
   tuning: ProviderTuning = {},
 ): OpenStackProvider {
   const { env, cwd, home, ...rest } = tuning;
