@@ -9,9 +9,9 @@
 //   --boot-ms MS          simulator BUILD -> ACTIVE delay; default 0 (issue 12's reference run: 1000)
 //   --private-network     pool `networks: [private]` and `auto-floating-ip: false`, clouds.yaml
 //                         `private: true`: servers get an address on the simulator's private network
-//                         only (no floating IP) and the launchers connect to it. Without it Nodepool
-//                         attaches a floating IP to every server and ours does not (auto-floating-ip
-//                         is not implemented yet), so only this mode compares like with like.
+//                         only (no floating IP) and the launchers connect to it. Without it both
+//                         launchers attach a floating IP to every server (auto-floating-ip, default
+//                         true; the simulator's floating-IP quota is 50 unless raised).
 //   --compare-nodepool V  afterwards the same storm against Nodepool 11 (`V/bin/nodepool-launcher`,
 //                         e.g. /tmp/np11-venv: pip install nodepool==11.0.0 cachetools) on its own
 //                         fresh TLS ZooKeeper and simulator, then a side-by-side table

@@ -142,6 +142,11 @@ export interface ListOptions {
   maxAgeMs?: number;
 }
 
+export interface AttachFloatingIpOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface Provider {
   readonly name: string;
 
@@ -152,7 +157,7 @@ export interface Provider {
   listServers(opts?: ListOptions): Promise<CloudServer[]>;
   /** Servers this provider launched: metadata nodepool_provider_name equals this provider. */
   listNodepoolServers(opts?: ListOptions): Promise<CloudServer[]>;
-  /** Asks for deletion; true if it was asked, false if it was already gone. */
+  /** Asks for deletion (the server's floating IPs first); true if it was asked, false if it was already gone. */
   deleteServer(id: string): Promise<boolean>;
   /**
    * Waits until `until` accepts the server as the provider's shared status listing shows it
@@ -177,12 +182,13 @@ export interface Provider {
   /** True if deleted, false if it was already gone. */
   deleteImage(id: string): Promise<boolean>;
 
-  /** Pool `auto-floating-ip`: true when the server has no public IPv4 and the cloud has an
-   *  external network to take one from (openstacksdk's _needs_floating_ip). */
+  /** Pool `auto-floating-ip`: whether this ACTIVE server needs a floating IP to be reachable
+   *  (openstacksdk's _needs_floating_ip: no public address, a fixed one, an external network). */
   needsFloatingIp(server: CloudServer): Promise<boolean>;
+  /** Creates a floating IP on the server's port, waits until it is ACTIVE and the server's
+   *  addresses show it (deleting it on failure); returns the server as it now is. */
+  attachFloatingIp(server: CloudServer, opts?: AttachFloatingIpOptions): Promise<CloudServer>;
   listFloatingIps(): Promise<FloatingIp[]>;
-  /** Allocates a floating IP on the external network and attaches it to the server's port. */
-  createFloatingIp(serverId: string, network?: string): Promise<FloatingIp>;
   deleteFloatingIp(id: string): Promise<boolean>;
   /** Nodepool's clean-floating-ips: deletes every floating IP with no port; returns how many. */
   deleteUnattachedFloatingIps(): Promise<number>;

@@ -76,6 +76,11 @@ export class AdminClient {
     await this.call('PUT', '/delete-delay', { ms });
   }
 
+  /** An attached floating IP stays DOWN (and out of its server's addresses) this long. */
+  async setFloatingIpDelay(ms: number): Promise<void> {
+    await this.call('PUT', '/floating-ip-delay', { ms });
+  }
+
   /** Sets the given limits (-1 = unlimited); the others stay as they are. Returns all of them. */
   setQuotas(quotas: Partial<Quotas>): Promise<Quotas> {
     return this.call('PUT', '/quotas', quotas);

@@ -175,6 +175,10 @@ export async function handleAdmin(ctx: Ctx): Promise<void> {
       store.data.deleteDelayMs = nonNegative((await body(ctx)).ms, 'ms');
       store.changed();
       return sendEmpty(ctx, 204);
+    case 'PUT floating-ip-delay':
+      store.data.floatingIpDelayMs = nonNegative((await body(ctx)).ms, 'ms');
+      store.changed();
+      return sendEmpty(ctx, 204);
     case 'PUT quotas':
       return ok(setQuotas(store, (await body(ctx)) as Partial<Quotas>));
     case 'PUT servers/:id/status':

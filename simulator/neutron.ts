@@ -89,6 +89,11 @@ function portView(p: SimPort): Record<string, unknown> {
   return view satisfies Record<keyof SimPort, unknown>;
 }
 
+/** An attached floating IP is DOWN until Neutron has wired it (the simulator's floating-IP delay). */
+export function fipStatus(f: SimFloatingIp): SimFloatingIp['status'] {
+  return f.port_id && f.status === 'ACTIVE' && Date.now() < (f.activeAt ?? 0) ? 'DOWN' : f.status;
+}
+
 function fipView(f: SimFloatingIp): Record<string, unknown> {
   const view = {
     id: f.id,
@@ -97,7 +102,7 @@ function fipView(f: SimFloatingIp): Record<string, unknown> {
     router_id: f.router_id,
     port_id: f.port_id,
     fixed_ip_address: f.fixed_ip_address,
-    status: f.status,
+    status: fipStatus(f),
     project_id: f.project_id,
     description: f.description,
     created_at: f.created_at,
@@ -109,7 +114,7 @@ function fipView(f: SimFloatingIp): Record<string, unknown> {
     dns_domain: '',
     dns_name: '',
   };
-  return view satisfies Record<keyof SimFloatingIp, unknown>;
+  return view satisfies Record<Exclude<keyof SimFloatingIp, 'activeAt'>, unknown>;
 }
 
 /** Neutron filters: every query key that is a field of the resource is an equality filter (repeatable). */
@@ -171,7 +176,7 @@ export function attach(store: Store, f: SimFloatingIp, portId: unknown): void {
   if (other) {
     throw new HttpError(409, `Cannot associate floating IP ${f.floating_ip_address} (${f.id}) with port ${port.id} using fixed IP ${ip}, as that fixed IP already has a floating IP on external network ${f.floating_network_id}.`, 'FloatingIPPortAlreadyAssociated');
   }
-  Object.assign(f, { port_id: port.id, fixed_ip_address: ip, router_id: ROUTER_ID, status: 'ACTIVE', updated_at: nowIso() });
+  Object.assign(f, { port_id: port.id, fixed_ip_address: ip, router_id: ROUTER_ID, status: 'ACTIVE', activeAt: Date.now() + (store.data.floatingIpDelayMs ?? 0), updated_at: nowIso() });
 }
 
 /** A new, unattached floating IP on an external network (409 when the network is full). */

@@ -1,4 +1,5 @@
 // Nova's JSON views of servers and flavors, as a real Nova renders them at the negotiated microversion.
+import { fipStatus } from './neutron';
 import type { Store } from './state';
 import type { SimFlavor, SimFloatingIp, SimServer } from './types';
 
@@ -42,7 +43,8 @@ export function flavorView(base: string, f: SimFlavor, v: Microversion): Record<
 /** Floating IPs by the port they are on; a listing builds it once instead of a scan per server. */
 export function floatingIpsByPort(store: Store): Map<string, SimFloatingIp[]> {
   const byPort = new Map<string, SimFloatingIp[]>();
-  for (const f of store.data.floatingIps) if (f.port_id) byPort.set(f.port_id, [...(byPort.get(f.port_id) ?? []), f]);
+  // Nova's network info cache learns of a floating IP once Neutron has wired it (ACTIVE)
+  for (const f of store.data.floatingIps) if (f.port_id && fipStatus(f) === 'ACTIVE') byPort.set(f.port_id, [...(byPort.get(f.port_id) ?? []), f]);
   return byPort;
 }
 

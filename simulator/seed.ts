@@ -39,6 +39,8 @@ export interface Persisted extends Resources {
   quotas: Quotas;
   bootDelayMs: number;
   deleteDelayMs: number;
+  /** How long an attached floating IP stays DOWN before ACTIVE (absent in old state files: 0). */
+  floatingIpDelayMs?: number;
   tokens: Record<string, TokenRecord>;
   /** Per network id, the last address handed out, as an offset from the network address. */
   ipCounters: Record<string, number>;

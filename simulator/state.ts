@@ -260,6 +260,7 @@ export class Store {
     f.fixed_ip_address = null;
     f.router_id = null;
     f.status = 'DOWN';
+    delete f.activeAt;
     f.updated_at = nowIso();
   }
 
@@ -299,6 +300,7 @@ export class Store {
       usage: this.usage(),
       bootDelayMs: d.bootDelayMs,
       deleteDelayMs: d.deleteDelayMs,
+      floatingIpDelayMs: d.floatingIpDelayMs ?? 0,
       faults: this.faults,
       serverRules: this.serverRules,
       tokens: Object.keys(d.tokens).length,

@@ -188,6 +188,8 @@ export interface SimFloatingIp {
   port_id: string | null;
   fixed_ip_address: string | null;
   status: 'ACTIVE' | 'DOWN' | 'ERROR';
+  /** Attached: DOWN until then (Neutron's L3 agent has not wired it yet); not shown. */
+  activeAt?: number;
   project_id: string;
   description: string;
   created_at: string;
@@ -261,6 +263,7 @@ export interface SimulatorState extends Resources {
   usage: Usage;
   bootDelayMs: number;
   deleteDelayMs: number;
+  floatingIpDelayMs: number;
   faults: Fault[];
   serverRules: ServerRule[];
   tokens: number;

@@ -68,7 +68,7 @@ export function createCloudActivities(ctx: LauncherContext) {
    * this provider), not from a GET per server; the activity heartbeats meanwhile (launchServer's
    * interval) and a cancelled activity stops waiting.
    */
-  async function waitActive(actx: Context, provider: CloudProvider, providerName: string, serverId: string, timeoutMs: number): Promise<ServerInfo> {
+  async function waitActive(actx: Context, provider: CloudProvider, providerName: string, serverId: string, timeoutMs: number): Promise<CloudServer> {
     actx.heartbeat();
     let server: CloudServer | null;
     try {
@@ -83,7 +83,7 @@ export function createCloudActivities(ctx: LauncherContext) {
       throw err;
     }
     if (server === null) throw ApplicationFailure.nonRetryable(`server ${serverId} disappeared while booting`, 'ServerError');
-    if (server.status === 'ACTIVE') return serverInfo(server);
+    if (server.status === 'ACTIVE') return server;
     const fault = server.fault?.message ?? 'unknown fault';
     // Nodepool turns a fault that mentions quota into a quota abort
     if (/quota/i.test(fault)) {
@@ -91,6 +91,21 @@ export function createCloudActivities(ctx: LauncherContext) {
       throw ApplicationFailure.nonRetryable(`server ${serverId} failed: ${fault}`, 'Quota');
     }
     throw ApplicationFailure.nonRetryable(`server ${serverId} went into ERROR: ${fault}`, 'ServerError');
+  }
+
+  /**
+   * Pool `auto-floating-ip` (default true), as Nodepool's create state machine: an ACTIVE server
+   * that needs one (no public address, the cloud has an external network) gets a floating IP,
+   * and the launch waits until the server shows it. Within what is left of launch-timeout
+   * (openstacksdk's 60 s at most); a failure fails this attempt and names the server.
+   */
+  async function withFloatingIp(actx: Context, provider: CloudProvider, input: LaunchServerInput, server: CloudServer, leftMs: number): Promise<CloudServer> {
+    const pool = cloudProvider(ctx.config(), input.provider)?.pools[input.pool];
+    if (!pool?.autoFloatingIp || !(await provider.needsFloatingIp(server))) return server;
+    if (leftMs <= 0) throw ApplicationFailure.nonRetryable(`Timeout waiting for server ${server.id} to become ACTIVE (launch-timeout ${input.timeoutMs / 1000}s)`, 'Timeout');
+    const attached = await provider.attachFloatingIp(server, { timeoutMs: Math.min(60_000, leftMs), signal: actx.cancellationSignal });
+    logger.info({ nodeId: input.nodeId, serverId: server.id, address: attached.addresses.publicV4 }, 'floating IP attached');
+    return attached;
   }
 
   function createRequest(input: CreateServerInput): CreateServerRequest {
@@ -149,7 +164,9 @@ export function createCloudActivities(ctx: LauncherContext) {
         await recordOnNode(input.nodeId, serverId, (n) => {
           n.external_id = serverId;
         });
-        const server = await waitActive(actx, provider, input.provider, serverId, input.timeoutMs);
+        const started = Date.now();
+        const active = await waitActive(actx, provider, input.provider, serverId, input.timeoutMs);
+        const server = serverInfo(await withFloatingIp(actx, provider, input, active, input.timeoutMs - (Date.now() - started)));
         await recordOnNode(input.nodeId, serverId, (n) => {
           n.external_id = server.id;
           n.interface_ip = server.interfaceIp;

@@ -236,7 +236,7 @@ export class FileCloud implements Provider {
   // No networking to speak of: every server has a reachable address already.
   async needsFloatingIp(): Promise<boolean> { return false; }
   async listFloatingIps(): Promise<FloatingIp[]> { return []; }
-  async createFloatingIp(): Promise<FloatingIp> { throw new FatalCloudError('filecloud has no floating IPs'); }
+  async attachFloatingIp(): Promise<CloudServer> { throw new FatalCloudError('filecloud has no floating IPs'); }
   async deleteFloatingIp(): Promise<boolean> { return false; }
   async deleteUnattachedFloatingIps(): Promise<number> { return 0; }
   async listPorts(): Promise<Port[]> { return []; }

@@ -24,9 +24,31 @@ export interface CloudConfig {
   cacert?: string;
   /** clouds.yaml `private: true`: nodes are reached on their private address. */
   private: boolean;
+  /** clouds.yaml `networks:`: roles the operator gives networks (openstacksdk's rules). */
+  networks: CloudNetwork[];
+  /** clouds.yaml `floating_ip_source` (openstacksdk default `neutron`); null for `None`. */
+  floatingIpSource: string | null;
   /** The files this came from, for error messages. */
   sourceFile: string;
   secureFile?: string;
+  /** openstacksdk's API-call metrics settings (env STATSD_*, `metrics.statsd`); absent when none are set. */
+  statsd?: CloudStatsdSettings;
+}
+
+/** openstacksdk's `metrics: statsd: {host, port, prefix}`. */
+export interface CloudStatsdSettings {
+  host?: string;
+  port?: number | string;
+  prefix?: string;
+}
+
+/** One clouds.yaml `networks:` entry, with openstacksdk's defaults (config/loader.py _fix_network). */
+export interface CloudNetwork {
+  name: string;
+  /** routes_ipv4_externally, defaulting to routes_externally (false). */
+  routesIpv4Externally: boolean;
+  natDestination: boolean;
+  natSource: boolean;
 }
 
 export class CloudsYamlError extends Error {
@@ -71,13 +93,42 @@ export function loadCloud(opts: LoadCloudOptions): CloudConfig {
     const known = Object.keys(clouds).join(', ') || 'none';
     throw new CloudsYamlError(`${where}: cloud "${opts.cloud}" not found (clouds: ${known})`);
   }
-  return buildCloud(opts.cloud, entry, opts.region, { where, sourceFile, secureFile });
+  const statsd = globalStatsd(opts.env ?? process.env, doc.metrics);
+  return buildCloud(opts.cloud, entry, opts.region, { where, sourceFile, secureFile, statsd });
+}
+
+/** openstacksdk's loader: STATSD_HOST / STATSD_PORT / STATSD_PREFIX over the top-level `metrics.statsd`. */
+function globalStatsd(env: NodeJS.ProcessEnv, metrics: unknown): Mapping {
+  const top = statsdOf(metrics) ?? {};
+  const first = (...v: unknown[]): unknown => v.find((x) => Boolean(x));
+  return {
+    host: first(env.STATSD_HOST, top.host),
+    // A number as openstacksdk's int(); anything else is kept for ApiMetrics to refuse with a warning.
+    port: first(env.STATSD_PORT && /^\s*\d+\s*$/.test(env.STATSD_PORT) ? Number(env.STATSD_PORT) : env.STATSD_PORT, top.port),
+    prefix: first(env.STATSD_PREFIX, top.prefix),
+  };
+}
+
+/** The cloud's own `metrics.statsd` keys override the global ones (openstacksdk's get_one). */
+function cloudStatsd(global: Mapping, metrics: unknown): CloudStatsdSettings | undefined {
+  const s = { ...global, ...statsdOf(metrics) };
+  const out: CloudStatsdSettings = {
+    host: optStr(s.host),
+    port: typeof s.port === 'number' || typeof s.port === 'string' ? s.port : undefined,
+    prefix: optStr(s.prefix),
+  };
+  return out.host || out.port || out.prefix ? out : undefined;
+}
+
+function statsdOf(metrics: unknown): Mapping | undefined {
+  return isMapping(metrics) && isMapping(metrics.statsd) ? metrics.statsd : undefined;
 }
 
 interface Origin {
   where: string;
   sourceFile: string;
   secureFile?: string;
+  statsd: Mapping;
 }
 
 function buildCloud(name: string, entry: Mapping, wantRegion: string | undefined, origin: Origin): CloudConfig {
@@ -103,9 +154,30 @@ function buildCloud(name: string, entry: Mapping, wantRegion: string | undefined
     verify: merged.verify === undefined ? true : merged.verify !== false && merged.verify !== 'false',
     cacert: merged.cacert === undefined ? undefined : str(merged.cacert),
     private: merged.private === true || merged.private === 'true',
+    networks: buildNetworks(merged.networks, fail),
+    floatingIpSource: merged.floating_ip_source === undefined ? 'neutron' : String(merged.floating_ip_source).toLowerCase() === 'none' ? null : str(merged.floating_ip_source),
     sourceFile: origin.sourceFile,
     secureFile: origin.secureFile,
+    statsd: cloudStatsd(origin.statsd, merged.metrics),
   };
+}
+
+/** openstacksdk's get_boolean: true, or a string "true" in any case. */
+const bool = (v: unknown): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+
+function buildNetworks(value: unknown, fail: (m: string) => never): CloudNetwork[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail('"networks" must be a list');
+  return (value as unknown[]).map((n) => {
+    if (!isMapping(n) || typeof n.name !== 'string') return fail('each "networks" entry needs a "name"');
+    const external = bool(n.routes_externally);
+    return {
+      name: n.name,
+      routesIpv4Externally: n.routes_ipv4_externally === undefined ? external : bool(n.routes_ipv4_externally),
+      natDestination: bool(n.nat_destination),
+      natSource: bool(n.nat_source),
+    };
+  });
 }
 
 /** `region-name` must be one of `regions:` when the cloud lists them; a region entry may carry `values`. */

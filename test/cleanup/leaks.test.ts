@@ -104,9 +104,12 @@ test('leaks are removed within two intervals; what is not ours or still in use s
       downCompute: (await s.sim.admin.leakPort({ status: 'DOWN', device_owner: 'compute:nova', device_id: 'a-server-long-gone' })).id,
       router: (await s.sim.admin.leakPort({ status: 'DOWN', device_owner: 'network:router_interface' })).id,
     };
+    // the held node's own floating IP (auto-floating-ip) is the one in use
+    const usedFip = state0.floatingIps.find((f) => f.port_id === livePort.id);
+    assert.ok(usedFip, 'the held node has a floating IP');
     const fip = {
       free: (await s.sim.admin.leakFloatingIp({})).id,
-      used: (await s.sim.admin.leakFloatingIp({ port_id: livePort.id })).id,
+      used: usedFip.id,
     };
 
     const started = Date.now();

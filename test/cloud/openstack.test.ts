@@ -273,7 +273,7 @@ void describe('OpenStack provider on the simulator', () => {
     }
   });
 
-  void it('floating IPs: create+attach (server shows it as public_v4), list, delete, delete unattached', async () => {
+  void it('floating IPs: attach waits until Neutron says ACTIVE and the server shows it; delete unattached; deleting the server deletes its floating IP', async () => {
     const { sim } = fixture();
     const p = fixture().provider();
     await cirros();
@@ -283,16 +283,15 @@ void describe('OpenStack provider on the simulator', () => {
       return got?.status === 'ACTIVE' && got;
     });
     assert.equal(await p.needsFloatingIp(active), true, 'only a private address, and there is an external network');
-    const fip = await p.createFloatingIp(s.id);
-    assert.ok(fip.portId);
-    const withIp = await waitFor('floating IP on server', async () => {
-      const got = await p.getServer(s.id);
-      return got?.addresses.publicV4 === fip.address && got;
-    });
+    await sim.admin.setFloatingIpDelay(700); // DOWN, and not in the server's addresses, for 0.7 s
+    const started = Date.now();
+    const withIp = await p.attachFloatingIp(active, { timeoutMs: 10_000 }).finally(() => sim.admin.setFloatingIpDelay(0));
+    assert.ok(Date.now() - started >= 600, 'waited for the floating IP to become ACTIVE');
+    const fip = (await p.listFloatingIps()).find((f) => f.address === withIp.addresses.publicV4);
+    assert.ok(fip?.portId && fip.status === 'ACTIVE', JSON.stringify(fip));
     assert.equal(withIp.addresses.interfaceIp, fip.address);
     assert.equal(await p.needsFloatingIp(withIp), false);
     assert.ok(withIp.addresses.privateV4?.startsWith('10.0.0.'));
-    assert.ok((await p.listFloatingIps()).some((f) => f.id === fip.id));
 
     const loose1 = await sim.admin.leakFloatingIp({ port_id: null });
     const loose2 = await sim.admin.leakFloatingIp({ port_id: null });
@@ -301,9 +300,9 @@ void describe('OpenStack provider on the simulator', () => {
     const left = await p.listFloatingIps();
     assert.ok(!left.some((f) => f.id === loose1.id || f.id === loose2.id));
     assert.ok(left.some((f) => f.id === fip.id), 'attached IP kept');
-    assert.equal(await p.deleteFloatingIp(fip.id), true);
+    assert.equal(await p.deleteServer(s.id), true);
+    assert.ok(!(await p.listFloatingIps()).some((f) => f.id === fip.id), 'the server\'s floating IP went with it');
     assert.equal(await p.deleteFloatingIp(fip.id), false);
-    await p.deleteServer(s.id);
   });
 
   void it('ports: list with a status filter, delete, 404 = gone', async () => {

@@ -14,7 +14,7 @@ import { ZkSession } from '../../lib/zk/session';
 import { spawnServer, stopProcess, killProcess } from '../../tools/servers/process';
 import { venvPython, repoRoot } from '../../tools/servers/paths';
 import { eventually as pollUntil } from './eventually';
-import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
+import { startZooKeeper, type ZooKeeperServer, type ZooKeeperTlsStores } from '../../tools/servers/zookeeper';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/servers/temporal';
 
 export interface Stack {
@@ -70,10 +70,17 @@ async function launcherRunning(logFile: string, from: number, child: ChildProces
   );
 }
 
-/** Starts the whole stack (servers in parallel) with nodepool.yaml made from `config`. */
-export async function startStack(config: (cloud: string) => Record<string, unknown>, opts: { bootDelayMs?: number } = {}): Promise<StackHandle> {
+/**
+ * Starts the whole stack (servers in parallel) with nodepool.yaml made from `config`.
+ * zooKeeperTls: ZooKeeper also listens on a TLS port (zkServer.securePort), e.g. for a Nodepool 11
+ * launcher beside ours (Nodepool only speaks TLS); the stack itself keeps to the plain port.
+ */
+export async function startStack(
+  config: (cloud: string) => Record<string, unknown>,
+  opts: { bootDelayMs?: number; zooKeeperTls?: ZooKeeperTlsStores } = {},
+): Promise<StackHandle> {
   // one failing must not leave the other running (it would keep the test process alive)
-  const [zkStarted, temporalStarted] = await Promise.allSettled([startZooKeeper(), startTemporalDevServer()]);
+  const [zkStarted, temporalStarted] = await Promise.allSettled([startZooKeeper(opts.zooKeeperTls ? { tls: opts.zooKeeperTls } : {}), startTemporalDevServer()]);
   if (zkStarted.status === 'rejected' || temporalStarted.status === 'rejected') {
     if (zkStarted.status === 'fulfilled') await zkStarted.value.stop().catch(() => undefined);
     if (temporalStarted.status === 'fulfilled') await temporalStarted.value.stop().catch(() => undefined);
@@ -82,7 +89,9 @@ export async function startStack(config: (cloud: string) => Record<string, unkno
   const zkServerRef = zkStarted.value;
   const temporalRef = temporalStarted.value;
   const dir = mkdtempSync(join(tmpdir(), 'nodepool-e2e-'));
-  const sim = await startSimulator({ bootDelayMs: opts.bootDelayMs ?? 0 });
+  // every node on the simulator's private network gets a floating IP (auto-floating-ip defaults
+  // to true): no floating-IP quota, so tests with many nodes are not limited by Neutron's 50
+  const sim = await startSimulator({ bootDelayMs: opts.bootDelayMs ?? 0, quotas: { floatingIps: -1 } });
   const cloudsFile = join(dir, 'clouds.yaml');
   await writeCloudsYaml(cloudsFile, sim.cloudName, sim.cloudsYaml());
   const zk = await ZkSession.connect({ servers: zkServerRef.connectString });

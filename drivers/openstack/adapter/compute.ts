@@ -8,6 +8,7 @@ import { type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
 import { findFlavor } from './flavors';
 import { findCloudImageCached } from './image';
+import { deleteFloatingIpsByAddress, floatingAddresses, floatingNetwork } from './floating-ips';
 import { externalNetworks, resolveNetwork } from './network';
 import { listAll } from './paginate';
 import { nodepoolMetadata, serverName } from '../../metadata';
@@ -89,7 +90,22 @@ export async function listNodepoolServers(ctx: OpenStackContext, maxAgeMs = 0): 
   return (await listServersCached(ctx, maxAgeMs)).filter((s) => s.metadata.nodepool_provider_name === ctx.provider && s.status !== 'DELETED');
 }
 
-export function deleteServer(ctx: OpenStackContext, id: string): Promise<boolean> {
+/**
+ * Nodepool's delete: the server's floating IPs first (a floating IP outlives its server in
+ * Neutron, merely detached), then the server. Only a cloud floating IPs can come from costs the GET.
+ */
+export async function deleteServer(ctx: OpenStackContext, id: string): Promise<boolean> {
+  if (ctx.floatingIpSource && (await floatingNetwork(ctx))) {
+    let doc: NovaServer | undefined;
+    try {
+      doc = (await ctx.session.call<{ server?: NovaServer }>('compute', { path: `servers/${encodeURIComponent(id)}` })).body?.server;
+    } catch (e) {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
+    const fips = floatingAddresses(doc?.addresses);
+    if (fips.length > 0) await deleteFloatingIpsByAddress(ctx, fips);
+  }
   return deleteQuietly(() => ctx.session.call('compute', { method: 'DELETE', path: `servers/${encodeURIComponent(id)}` }));
 }
 

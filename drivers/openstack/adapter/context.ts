@@ -1,5 +1,6 @@
 // What every OpenStack operation module needs: the session, the provider name, page size and the
 // caches. Built once per provider by OpenStackProvider.
+import { type CloudNetwork } from '../../../lib/cloud/clouds-yaml';
 import { type CloudImage, type CloudServer, type Flavor } from '../../provider';
 import { type KeyedTtlCache, type SharedList, type TtlCache } from './cache';
 import { type ServerStatusWatcher } from './server-status';
@@ -9,6 +10,7 @@ export interface NeutronNetwork {
   id: string;
   name: string;
   'router:external'?: boolean;
+  'provider:physical_network'?: string | null;
   status?: string;
 }
 
@@ -20,6 +22,9 @@ export interface OpenStackContext {
   /** Polling interval while waiting for an uploaded image to become active. */
   pollMs: number;
   preferPrivate: boolean;
+  /** clouds.yaml `networks:` roles and `floating_ip_source` (null: no floating IPs). */
+  cloudNetworks: CloudNetwork[];
+  floatingIpSource: string | null;
   caches: {
     flavors: TtlCache<Flavor[]>;
     networks: TtlCache<NeutronNetwork[]>;

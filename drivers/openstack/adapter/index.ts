@@ -1,6 +1,7 @@
 // The OpenStack Provider: clouds.yaml entry + Nodepool provider settings in, Provider out.
 import { type CloudConfig } from '../../../lib/cloud/clouds-yaml';
 import type {
+  AttachFloatingIpOptions,
   CloudImage,
   CloudServer,
   CreateServerRequest,
@@ -17,6 +18,7 @@ import { KeyedTtlCache, SharedList, TtlCache } from './cache';
 import * as compute from './compute';
 import { type OpenStackContext } from './context';
 import * as flavors from './flavors';
+import * as floatingIps from './floating-ips';
 import * as image from './image';
 import { getQuota } from './limits';
 import * as network from './network';
@@ -64,6 +66,8 @@ export class OpenStackProvider implements Provider {
       pageSize,
       pollMs: opts.imagePollMs ?? 2000,
       preferPrivate: opts.cloud.private,
+      cloudNetworks: opts.cloud.networks,
+      floatingIpSource: opts.cloud.floatingIpSource,
       caches: {
         flavors: new TtlCache(ttl),
         networks: new TtlCache(ttl),
@@ -152,15 +156,15 @@ export class OpenStackProvider implements Provider {
   }
 
   needsFloatingIp(server: CloudServer): Promise<boolean> {
-    return network.needsFloatingIp(this.ctx, server);
+    return floatingIps.needsFloatingIp(this.ctx, server);
+  }
+
+  attachFloatingIp(server: CloudServer, opts?: AttachFloatingIpOptions): Promise<CloudServer> {
+    return floatingIps.attachFloatingIp(this.ctx, server, opts);
   }
 
   listFloatingIps(): Promise<FloatingIp[]> {
     return network.listFloatingIps(this.ctx);
-  }
-
-  createFloatingIp(serverId: string, net?: string): Promise<FloatingIp> {
-    return network.createFloatingIp(this.ctx, serverId, net);
   }
 
   deleteFloatingIp(id: string): Promise<boolean> {
@@ -180,7 +184,8 @@ export class OpenStackProvider implements Provider {
   }
 
   async close(): Promise<void> {
-    // request keeps no pooled sockets of its own (forever: false); nothing to release yet.
+    // request keeps no pooled sockets of its own (forever: false); only the API metrics' statsd socket.
+    await this.session.close();
   }
 }
 

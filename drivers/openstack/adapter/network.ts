@@ -1,9 +1,10 @@
-// Neutron: networks (by name or id), ports (DOWN-port cleanup) and floating IPs (create+attach,
-// delete, delete unattached). pkgcloud's network client adds the /v2.0 prefix to every path.
+// Neutron: networks (by name or id), ports (DOWN-port cleanup) and floating IPs (list, delete,
+// delete unattached; a launch's floating IP: floating-ips.ts). pkgcloud's network client adds the /v2.0 prefix to every path.
 import { FatalCloudError, NotFoundError } from '../../errors';
-import { type CloudServer, type FloatingIp, type Port } from '../../provider';
+import { type FloatingIp, type Port } from '../../provider';
 import { type NeutronNetwork, type OpenStackContext } from './context';
 import { deleteQuietly } from './errors';
+import { externalIpv4Networks } from './floating-ips';
 import { listAll } from './paginate';
 
 interface NeutronPort {
@@ -42,10 +43,9 @@ export async function resolveNetwork(ctx: OpenStackContext, nameOrId: string): P
   return byName[0].id;
 }
 
-/** Names and ids of router:external networks (for public/private address classification). */
+/** Names and ids of external IPv4 networks (for public/private address classification). */
 export async function externalNetworks(ctx: OpenStackContext): Promise<Set<string>> {
-  const nets = await listNetworks(ctx);
-  return new Set(nets.filter((n) => n['router:external']).flatMap((n) => [n.id, n.name]));
+  return externalIpv4Networks(ctx, await listNetworks(ctx));
 }
 
 function toPort(p: NeutronPort): Port {
@@ -90,27 +90,6 @@ export async function listFloatingIps(ctx: OpenStackContext): Promise<FloatingIp
     pageSize: ctx.pageSize,
   });
   return fips.map(toFloatingIp);
-}
-
-export async function needsFloatingIp(ctx: OpenStackContext, server: CloudServer): Promise<boolean> {
-  if (server.addresses.publicV4) return false;
-  return (await listNetworks(ctx)).some((n) => n['router:external']);
-}
-
-/** Allocates a floating IP on `network` (default: the first router:external network) bound to the server's port. */
-export async function createFloatingIp(ctx: OpenStackContext, serverId: string, network?: string): Promise<FloatingIp> {
-  const netId = network ? await resolveNetwork(ctx, network) : (await listNetworks(ctx)).find((n) => n['router:external'])?.id;
-  if (!netId) throw new FatalCloudError(`provider ${ctx.provider}: no external network to allocate a floating IP from`);
-  const ports = await listPorts(ctx, { deviceId: serverId });
-  const port = ports.find((p) => p.networkId !== netId) ?? ports[0];
-  if (!port) throw new NotFoundError(`server ${serverId} has no port to attach a floating IP to`);
-  const { body } = await ctx.session.call<{ floatingip?: NeutronFloatingIp }>('network', {
-    method: 'POST',
-    path: 'floatingips',
-    body: { floatingip: { floating_network_id: netId, port_id: port.id } },
-  });
-  if (!body?.floatingip) throw new FatalCloudError('POST floatingips: response has no "floatingip"');
-  return toFloatingIp(body.floatingip);
 }
 
 export function deleteFloatingIp(ctx: OpenStackContext, id: string): Promise<boolean> {

@@ -3,10 +3,12 @@
 // `call()`, the only way API requests are sent. call() goes through pkgcloud's authenticated
 // `_request` but decides success itself (pkgcloud treats 429/502/504 as success, libs.md §1.8),
 // applies the provider's rate limit and a per-call timeout, and re-authenticates once on 401.
+// Every call is reported to statsd as openstacksdk reports it (api-metrics.ts) when configured.
 import { readFileSync } from 'node:fs';
 import { type Client, type IncomingResponse, type RequestOptions } from 'pkgcloud/lib/pkgcloud/openstack/client';
 import { type CloudConfig } from '../../../lib/cloud/clouds-yaml';
 import { log, type Logger } from '../../../lib/log';
+import { ApiMetrics, exchangeResponses, ExchangeTimer, type ApiExchange } from './api-metrics';
 import { CATALOG_TYPES, createClients, type ServiceName } from './clients';
 import { AuthenticationError, CloudTimeoutError, FatalCloudError, isCloudError, type CloudError } from '../../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
@@ -47,6 +49,8 @@ export class OpenStackSession {
   private authing?: Promise<void>;
   /** The clouds.yaml region, or the catalog's only region when clouds.yaml names none. */
   region?: string;
+  /** openstacksdk's openstack.api.* statsd metrics; undefined when statsd is not configured. */
+  readonly apiMetrics?: ApiMetrics;
 
   constructor(
     readonly cloud: CloudConfig,
@@ -61,6 +65,7 @@ export class OpenStackSession {
       userAgent: `${USER_AGENT} nodejs-pkgcloud/2.2.0`,
     };
     this.identity = new KeystoneIdentity(cloud.auth, this.transport);
+    this.apiMetrics = ApiMetrics.create(cloud.statsd);
     this.clients = createClients(cloud);
     for (const c of Object.values(this.clients)) {
       c._identity = this.identity;
@@ -167,24 +172,59 @@ export class OpenStackSession {
     await this.bucket.take();
   }
 
+  /** The token's project id (openstacksdk drops it from metric names). */
+  projectId(): string | undefined {
+    const raw = this.identity.raw as { token?: { project?: { id?: string } } } | undefined;
+    return raw?.token?.project?.id;
+  }
+
+  /**
+   * Reports one API call attempt to statsd as openstacksdk does (api-metrics.ts); never throws.
+   * `requestUrl` (the path relative to the service) names it when there was no response.
+   */
+  reportApiCall(service: ServiceName, method: string, requestUrl: string, x: ApiExchange): void {
+    this.apiMetrics?.report({ service, method, requestUrl, responses: exchangeResponses(x), projectId: this.projectId() });
+  }
+
+  private reportExchange(service: ServiceName, req: CallRequest, x: ApiExchange): void {
+    this.reportApiCall(service, (req.method ?? 'GET').toUpperCase(), req.uri ?? req.path ?? '', x);
+  }
+
+  async close(): Promise<void> {
+    await this.apiMetrics?.close();
+  }
+
   /** One API call: rate-limited, timed out, status-checked, re-authenticated once on 401. */
   async call<T = unknown>(service: ServiceName, req: CallRequest): Promise<CallResponse<T>> {
     for (let attempt = 0; ; attempt++) {
-      // Wait for the rate limit first: a token checked before a long wait could expire during it.
-      await this.rateLimit();
-      await this.ensureAuth();
-      if (!this.endpoints.get(service)) {
-        throw new FatalCloudError(`cloud ${this.cloud.cloud} has no ${service} endpoint in region ${this.region ?? '(none)'}`);
-      }
-      const tokenId = this.identity.token?.id;
+      const exchange: ApiExchange = {};
+      let sent = false;
+      let tokenId: string | undefined;
       try {
-        return await this.send<T>(service, req);
+        // Wait for the rate limit first: a token checked before a long wait could expire during it.
+        await this.rateLimit();
+        await this.ensureAuth();
+        if (!this.endpoints.get(service)) {
+          throw new FatalCloudError(`cloud ${this.cloud.cloud} has no ${service} endpoint in region ${this.region ?? '(none)'}`);
+        }
+        tokenId = this.identity.token?.id;
+        sent = true;
+        const res = await this.send<T>(service, req, exchange);
+        this.reportExchange(service, req, exchange);
+        return res;
       } catch (e) {
+        if (!sent) {
+          // As openstacksdk: an exception inside the request (here Keystone, no endpoint) is .failed.
+          this.reportExchange(service, req, exchange);
+          throw e;
+        }
         if (isCloudError(e) && e.status === 401 && attempt === 0) {
+          // keystoneauth retries a 401 inside the one request: openstacksdk reports only the retry.
           this.log.info({ service, path: req.path }, 'token refused (401); re-authenticating once');
           this.invalidate(tokenId);
           continue;
         }
+        this.reportExchange(service, req, exchange);
         if (isCloudError(e) && e.status === 401) {
           throw new AuthenticationError(`${e.message} (again after re-authenticating)`, { status: 401, method: e.method, url: e.url });
         }
@@ -193,29 +233,39 @@ export class OpenStackSession {
     }
   }
 
-  private send<T>(service: ServiceName, req: CallRequest): Promise<CallResponse<T>> {
+  private send<T>(service: ServiceName, req: CallRequest, exchange: ApiExchange): Promise<CallResponse<T>> {
     const client = this.clients[service];
     const method = (req.method ?? 'GET').toUpperCase();
     // Copy: the network client's _getUrl rewrites options.path (adds v2.0/).
     const options: RequestOptions = { method, path: req.path, uri: req.uri, qs: req.qs, body: req.body, headers: { ...req.headers } };
     const url = req.uri ?? safeUrl(client, req.path);
     const details = { method, url };
+    const timer = (exchange.timer = new ExchangeTimer(url));
     return new Promise<CallResponse<T>>((resolve, reject) => {
       let settled = false;
       const finish = (f: () => void): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clearTimeout(deadline);
         f();
       };
       // request's own timeout covers connect and headers; this one also covers a stalled body.
-      const timer = setTimeout(() => {
-        finish(() => reject(new CloudTimeoutError(`${method} ${url} timed out after ${this.opts.timeoutMs} ms`, details)));
+      const deadline = setTimeout(() => {
+        finish(() => {
+          exchange.failed = true;
+          reject(new CloudTimeoutError(`${method} ${url} timed out after ${this.opts.timeoutMs} ms`, details));
+        });
         inflight?.abort?.();
       }, this.opts.timeoutMs + 250);
       const inflight = client._request(options, (err: unknown, body?: unknown, res?: IncomingResponse) => {
         finish(() => {
-          if (err) return reject(this.toCloudError(err, details));
+          if (err) {
+            const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+            if (typeof status === 'number') timer.answered(status);
+            else exchange.failed = true;
+            return reject(this.toCloudError(err, details));
+          }
+          timer.answered(res?.statusCode, (res as { request?: { uri?: { href?: string } } } | undefined)?.request?.uri?.href);
           const status = res?.statusCode ?? 0;
           if ((status >= 200 && status < 300) || req.accept?.includes(status)) {
             return resolve({ status, body: body as T, headers: res?.headers ?? {} });
@@ -223,6 +273,7 @@ export class OpenStackSession {
           reject(httpError(status, body, { ...details, retryAfter: parseRetryAfter(res?.headers['retry-after']), requestId: requestId(res?.headers) }));
         });
       });
+      timer.watch(inflight);
     });
   }
 

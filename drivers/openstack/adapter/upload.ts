@@ -11,6 +11,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AuthenticationError, CloudTimeoutError, isCloudError } from '../../errors';
 import { httpError, parseRetryAfter, transportError } from './errors';
+import { ExchangeTimer, type ApiExchange } from './api-metrics';
 import { serviceRoot } from './clients';
 import { type OpenStackSession } from './session';
 
@@ -61,31 +62,43 @@ export interface PutFileOptions {
   onProgress?: (sent: number, total: number) => void;
 }
 
-/** PUT <image endpoint>/v2/images/<id>/file, re-authenticating once on 401. */
+/** PUT <image endpoint>/v2/images/<id>/file, re-authenticating once on 401. Reported to statsd
+ *  like every other call (openstacksdk's upload is an image-proxy PUT). */
 export async function putImageFile(session: OpenStackSession, imageId: string, path: string, opts: PutFileOptions): Promise<void> {
+  const report = (x: ApiExchange): void => session.reportApiCall('image', 'PUT', `v2/images/${encodeURIComponent(imageId)}/file`, x);
   for (let attempt = 0; ; attempt++) {
-    const token = await session.token();
-    await session.rateLimit();
+    const exchange: ApiExchange = {};
+    let token: string | undefined;
     try {
-      return await putOnce(session, token, imageId, path, opts);
+      token = await session.token();
+      await session.rateLimit();
+    } catch (e) {
+      report(exchange);
+      throw e;
+    }
+    try {
+      await putOnce(session, token, imageId, path, opts, exchange);
+      return report(exchange);
     } catch (e) {
       if (isCloudError(e) && e.status === 401 && attempt === 0) {
         session.invalidate(token);
         continue;
       }
+      if (exchange.timer) report(exchange); // not for a local failure before the PUT (no file)
       if (isCloudError(e) && e.status === 401) throw new AuthenticationError(`${e.message} (again after re-authenticating)`, { status: 401 });
       throw e;
     }
   }
 }
 
-async function putOnce(session: OpenStackSession, token: string, imageId: string, path: string, opts: PutFileOptions): Promise<void> {
+async function putOnce(session: OpenStackSession, token: string, imageId: string, path: string, opts: PutFileOptions, exchange: ApiExchange): Promise<void> {
   const endpoint = await session.endpoint('image');
   const url = new URL(`${serviceRoot('image', endpoint ?? '')}/v2/images/${encodeURIComponent(imageId)}/file`);
   const details = { method: 'PUT', url: url.toString() };
   const size = (await stat(path)).size;
   const t = session.transport;
   const mod = url.protocol === 'https:' ? https : http;
+  const timer = (exchange.timer = new ExchangeTimer(url.toString()));
   const req = mod.request(url, {
     method: 'PUT',
     headers: {
@@ -104,6 +117,7 @@ async function putOnce(session: OpenStackSession, token: string, imageId: string
     req.destroy(Object.assign(new Error('upload timeout reached'), { code: 'ESOCKETTIMEDOUT' }));
   }, Math.max(0, opts.deadline - Date.now()));
   req.on('close', () => clearTimeout(overall));
+  timer.watch(req);
 
   const response = new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
     req.on('response', (res) => {
@@ -129,6 +143,7 @@ async function putOnce(session: OpenStackSession, token: string, imageId: string
     res = await response;
   } catch (e) {
     file.destroy();
+    exchange.failed = true;
     const err = (e as { code?: string }).code === 'ESOCKETTIMEDOUT' ? new CloudTimeoutError(`${details.method} ${details.url}: ${(e as Error).message}`, details) : transportError(e, details);
     throw err;
   }
@@ -138,5 +153,8 @@ async function putOnce(session: OpenStackSession, token: string, imageId: string
     throw httpError(res.status, res.body, { ...details, retryAfter: parseRetryAfter(res.headers['retry-after']) });
   }
   const sendErr = await sending;
-  if (sendErr && progress.sent < size) throw transportError(sendErr, details);
+  if (sendErr && progress.sent < size) {
+    exchange.failed = true;
+    throw transportError(sendErr, details);
+  }
 }
