@@ -19,6 +19,11 @@ export const rebuildSignal = defineSignal<[{ reason: string }]>('rebuild');
  * image-delete names the upload so the same build is not uploaded there again (Nodepool A10).
  */
 export const wakeSignal = defineSignal<[{ reason: string; deletedUpload?: { buildId: string; provider: string } }]>('wake');
+/**
+ * `nodepool image-upload PROVIDER IMAGE`: upload this (the newest ready) build to this provider
+ * now, even if it already has a ready upload there or an operator deleted one (A10).
+ */
+export const uploadSignal = defineSignal<[{ reason: string; buildId: string; provider: string }]>('upload');
 
 export interface DiskimageStatus {
   name: string;

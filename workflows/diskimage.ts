@@ -3,11 +3,11 @@
 // and run DIB there, records the build, uploads it to every provider from that builder, and
 // keeps the two newest ready builds and two newest uploads per provider (a janitor coroutine,
 // every `janitorSeconds` or when woken). Continues as new after each build.
-import { condition, continueAsNew, isCancellation, log, setHandler, upsertSearchAttributes, uuid4, workflowInfo, CancellationScope } from '@temporalio/workflow';
+import { condition, continueAsNew, isCancellation, log, patched, setHandler, upsertSearchAttributes, uuid4, workflowInfo, CancellationScope } from '@temporalio/workflow';
 import type { BuildSummary, DiskimagePlan, PendingUpload } from '../activities/builder/types';
 import { NodepoolDiskimage, NodepoolState } from '../lib/temporal/search-attributes';
 import { dib, janitor, localFiles, upload, zk } from './builder-activities';
-import { diskimageStatusQuery, rebuildSignal, wakeSignal, type DiskimageStatus } from './builder-messages';
+import { diskimageStatusQuery, rebuildSignal, uploadSignal, wakeSignal, type DiskimageStatus } from './builder-messages';
 
 export interface DiskimageWorkflowInput {
   name: string;
@@ -15,6 +15,8 @@ export interface DiskimageWorkflowInput {
   rebuildRequested?: boolean;
   /** `<build id>/<provider>` an operator deleted with image-delete: not uploaded again (A10). */
   suppressedUploads?: string[];
+  /** `<build id>/<provider>` asked for by `nodepool image-upload` and not yet uploaded. */
+  requestedUploads?: string[];
   /** Epoch ms of the last failed build; the next attempt waits `buildRetrySeconds`. */
   lastFailureAt?: number | null;
   /** Retention pass interval (Nodepool's janitor: 60 s). Default 60. */
@@ -44,6 +46,7 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
   const buildRetryMs = (input.buildRetrySeconds ?? 300) * 1000;
   const uploadRetryMs = (input.uploadRetrySeconds ?? 30) * 1000;
   const suppressed = new Set(input.suppressedUploads ?? []);
+  const requestedUploads = new Set(input.requestedUploads ?? []);
   let rebuild = input.rebuildRequested ?? false;
   let lastFailureAt = input.lastFailureAt ?? null;
   let wake = false;
@@ -66,6 +69,18 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
     if (deletedUpload) suppressed.add(`${deletedUpload.buildId}/${deletedUpload.provider}`);
     wake = true;
     cleanupWanted = true;
+  });
+  setHandler(uploadSignal, ({ reason, buildId, provider }) => {
+    // Only a new CLI signalling a builder that still ran the code without this handler puts an
+    // `upload` signal into a history that lacks the marker; replaying such a history must not
+    // act on it (that run never did), so the request is honoured only under the patch.
+    if (!patched('image-upload-signal')) return;
+    log.info('upload requested', { diskimage: name, build: buildId, provider, reason });
+    const key = `${buildId}/${provider}`;
+    requestedUploads.add(key);
+    suppressed.delete(key); // the operator wants it there again (undoes A10 for this build)
+    uploadRetryAt = null;
+    wake = true;
   });
   setHandler(diskimageStatusQuery, () => ({ ...status, rebuildRequested: rebuild, uploads: [...activeUploads] }));
 
@@ -204,6 +219,7 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
     ...input,
     rebuildRequested: rebuild,
     suppressedUploads: [...suppressed],
+    requestedUploads: requestedUploads.size > 0 ? [...requestedUploads] : undefined,
     lastFailureAt,
   });
   const stopJanitor = async () => {
@@ -245,11 +261,26 @@ export async function diskimageWorkflow(input: DiskimageWorkflowInput): Promise<
 
     const newest = plan.newestReady;
     const now = Date.now();
+    // image-upload requests: only for the newest ready build, to a provider that takes it now,
+    // from a builder we can reach; anything else is dropped (a newer build is uploaded anyway)
+    for (const key of requestedUploads) {
+      const target = newest && newest.builderId && key.startsWith(`${newest.id}/`) ? (plan.uploadTargets ?? []).find((p) => key === `${newest.id}/${p.provider}`) : undefined;
+      if (!target) {
+        log.warn('requested upload dropped: not the newest ready build, or the provider does not take it now', { diskimage: name, upload: key });
+        requestedUploads.delete(key);
+      }
+    }
     if (newest && (uploadRetryAt === null || uploadRetryAt <= now)) {
       const pending = plan.pendingUploads.filter((p) => !suppressed.has(`${newest.id}/${p.provider}`));
+      for (const p of plan.uploadTargets ?? []) {
+        if (requestedUploads.has(`${newest.id}/${p.provider}`) && !pending.some((q) => q.provider === p.provider)) pending.push(p);
+      }
       if (pending.length > 0) {
         setPhase('uploading');
         const results = await Promise.all(pending.map((p) => uploadTo(newest, p)));
+        pending.forEach((p, i) => {
+          if (results[i]) requestedUploads.delete(`${newest.id}/${p.provider}`);
+        });
         uploadRetryAt = results.every(Boolean) ? null : Date.now() + uploadRetryMs;
         cleanupWanted = true;
         continue; // plan again: the uploads changed what is pending

@@ -34,6 +34,7 @@ export function createPlanActivities(ctx: BuilderContext) {
     const providers = d?.providers ?? [];
     const formats = d ? [...new Set([...d.formats, ...providers.map((p) => providerFormat(ctx, config, p))])].sort() : [];
     const pendingUploads: PendingUpload[] = [];
+    const uploadTargets: PendingUpload[] = [];
     const pausedProviders: string[] = [];
     for (const p of providers) {
       const pc = config.providers[p];
@@ -45,9 +46,11 @@ export function createPlanActivities(ctx: BuilderContext) {
       if (!newest) continue;
       const format = providerFormat(ctx, config, p);
       if (!newest.formats.includes(format)) continue;
+      const target = { provider: p, format, uploadTimeout: pc.imageUploadTimeout };
+      uploadTargets.push(target);
       const uploads = await readUploads(zk, name, newest.id, p);
       if (uploads.some((u) => u.state === 'ready')) continue;
-      pendingUploads.push({ provider: p, format, uploadTimeout: pc.imageUploadTimeout });
+      pendingUploads.push(target);
     }
     return {
       name,
@@ -60,6 +63,7 @@ export function createPlanActivities(ctx: BuilderContext) {
       formats,
       newestReady: newest ? summary(newest) : null,
       pendingUploads,
+      uploadTargets,
       pausedProviders,
       buildCount: builds.length,
     };

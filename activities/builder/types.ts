@@ -39,6 +39,12 @@ export interface DiskimagePlan {
   newestReady: BuildSummary | null;
   /** For the newest ready build: providers without a ready upload, not paused, format built. */
   pendingUploads: PendingUpload[];
+  /**
+   * For the newest ready build: every provider it can be uploaded to now (not paused, format
+   * built), with or without a ready upload: where `nodepool image-upload` may send it. Absent in
+   * plans recorded before image-upload existed.
+   */
+  uploadTargets?: PendingUpload[];
   /** Providers that use the image but have it paused (`providers[].diskimages[].pause`). */
   pausedProviders: string[];
   /** Build records of any state (0: a removed image is gone). */

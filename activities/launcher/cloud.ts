@@ -169,11 +169,12 @@ export function createCloudActivities(ctx: LauncherContext) {
         const server = serverInfo(await withFloatingIp(actx, provider, input, active, input.timeoutMs - (Date.now() - started)));
         await recordOnNode(input.nodeId, serverId, (n) => {
           n.external_id = server.id;
-          n.interface_ip = server.interfaceIp;
-          n.public_ipv4 = server.publicIpv4;
-          n.public_ipv6 = server.publicIpv6;
+          // openstacksdk gives '' for an address a server does not have, and Nodepool 11 writes that
+          n.interface_ip = server.interfaceIp ?? '';
+          n.public_ipv4 = server.publicIpv4 ?? '';
+          n.public_ipv6 = server.publicIpv6 ?? '';
           // Nodepool falls back to the public address
-          n.private_ipv4 = server.privateIpv4 ?? server.publicIpv4;
+          n.private_ipv4 = server.privateIpv4 ?? server.publicIpv4 ?? '';
           n.host_id = server.hostId;
           if (server.az) n.az = server.az;
         });

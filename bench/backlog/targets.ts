@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Client } from '@temporalio/client';
 import { startStack } from '../../test/harness/stack';
-import { makeTestTls } from '../../test/harness/tls';
+import { makeTestTls, type TestTls } from '../../test/harness/tls';
 import { startSimulator, type Simulator } from '../../simulator';
 import { writeCloudsYaml } from '../../simulator/clouds-yaml';
 import { ZkSession } from '../../lib/zk/session';
@@ -100,9 +100,56 @@ export async function startOurLauncher(o: TargetOptions): Promise<Target> {
   };
 }
 
-export async function startNodepool(venv: string, o: TargetOptions): Promise<Target> {
+/** Where a venv keeps Nodepool's launcher; throws with how to install it when it is missing. */
+export function nodepoolLauncherBin(venv: string): string {
   const bin = join(venv, 'bin', 'nodepool-launcher');
   if (!existsSync(bin)) throw new Error(`${bin} not found (python3 -m venv ${venv} && ${venv}/bin/pip install nodepool==11.0.0 cachetools)`);
+  return bin;
+}
+
+export interface NodepoolLauncherOptions {
+  venv: string;
+  /** Its nodepool.yaml, launcher.log and launcher.pid go here. */
+  dir: string;
+  /** A ZooKeeper started with TLS (securePort); the certificates of `tls` (test/harness/tls.ts). */
+  zkServer: ZooKeeperServer;
+  tls: TestTls;
+  cloudsFile: string;
+  /** nodepool.yaml without the zookeeper and webapp settings. */
+  config: Record<string, unknown>;
+  /** File name of its config in `dir` (default nodepool.yaml) and log (default launcher.log). */
+  configName?: string;
+  logName?: string;
+}
+
+/**
+ * Writes a nodepool.yaml for Nodepool's launcher (TLS ZooKeeper, a free webapp port, `config`) and
+ * starts `nodepool-launcher -f` on it. The caller stops the child (stopProcess).
+ */
+export async function spawnNodepoolLauncher(o: NodepoolLauncherOptions): Promise<{ child: ChildProcess; configPath: string; launcherLog: string }> {
+  const bin = nodepoolLauncherBin(o.venv);
+  if (!o.zkServer.securePort) throw new Error('Nodepool needs a ZooKeeper with a TLS port (startZooKeeper({ tls }))');
+  const configPath = join(o.dir, o.configName ?? 'nodepool.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      'zookeeper-servers': [{ host: '127.0.0.1', port: o.zkServer.securePort }],
+      'zookeeper-tls': { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key },
+      webapp: { port: await freePort(), listen_address: '127.0.0.1' },
+      ...o.config,
+    }),
+  );
+  const logName = o.logName ?? 'launcher.log';
+  const launcherLog = join(o.dir, logName);
+  const child = spawnServer(bin, ['-c', configPath, '-f', '-p', join(o.dir, logName.replace(/\.log$/, '.pid'))], launcherLog, {
+    cwd: o.dir,
+    env: { ...process.env, OS_CLIENT_CONFIG_FILE: o.cloudsFile, PYTHONUNBUFFERED: '1' },
+  });
+  return { child, configPath, launcherLog };
+}
+
+export async function startNodepool(venv: string, o: TargetOptions): Promise<Target> {
+  nodepoolLauncherBin(venv);
   const tls = makeTestTls();
   const cleanups: Array<() => Promise<void> | void> = [() => tls.remove()];
   const stop = async () => {
@@ -117,23 +164,9 @@ export async function startNodepool(venv: string, o: TargetOptions): Promise<Tar
     const dir = mkdtempSync(join(tmpdir(), 'backlog-nodepool-'));
     const cloudsFile = join(dir, 'clouds.yaml');
     await writeCloudsYaml(cloudsFile, sim.cloudName, sim.cloudsYaml());
-    const configPath = join(dir, 'nodepool.yaml');
-    writeFileSync(
-      configPath,
-      stringify({
-        'zookeeper-servers': [{ host: '127.0.0.1', port: zkServer.securePort }],
-        'zookeeper-tls': { ca: tls.ca, cert: tls.cert, key: tls.key },
-        webapp: { port: await freePort(), listen_address: '127.0.0.1' },
-        ...launcherConfig(sim.cloudName, o),
-      }),
-    );
     const zk = await ZkSession.connect({ servers: zkServer.connectString });
     cleanups.push(() => zk.close());
-    const launcherLog = join(dir, 'launcher.log');
-    const child = spawnServer(bin, ['-c', configPath, '-f', '-p', join(dir, 'launcher.pid')], launcherLog, {
-      cwd: dir,
-      env: { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsFile, PYTHONUNBUFFERED: '1' },
-    });
+    const { child, launcherLog } = await spawnNodepoolLauncher({ venv, dir, zkServer, tls, cloudsFile, config: launcherConfig(sim.cloudName, o) });
     cleanups.push(() => stopProcess(child, 15_000));
     await waitForPool(zk, () => child, launcherLog);
     return {

@@ -17,5 +17,7 @@ import { dibImageDelete } from './dib-image-delete';
 import { imageDelete } from './image-delete';
 import { alienImageList } from './alien-image-list';
 import { cleanupPreview } from './cleanup-preview';
+import { imageUploadCommand } from './image-upload';
+import { exportImageDataCommand, importImageDataCommand } from './image-data';
 
-export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase, imageBuild, imagePause, imageUnpause, dibImageDelete, imageDelete, alienImageList, cleanupPreview];
+export const COMMANDS: readonly CommandModule[] = [configValidate, list, imageList, dibImageList, imageStatus, deleteCommand, hold, requestList, info, erase, imageBuild, imagePause, imageUnpause, dibImageDelete, imageDelete, alienImageList, cleanupPreview, imageUploadCommand, exportImageDataCommand, importImageDataCommand];

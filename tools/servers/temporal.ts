@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnServer, stopProcess, killProcess, tcpReachable, waitFor } from './process';
 import { temporalBin } from './paths';
+import { recordHistories } from '../replay/record';
 import { searchAttributeFlags } from '../../lib/temporal/search-attributes';
 
 export interface TemporalDevServerOptions {
@@ -90,6 +91,9 @@ async function startOnce(opts: TemporalDevServerOptions): Promise<TemporalDevSer
     uiUrl,
     logFile,
     stop: async () => {
+      // a recording run (tools/replay/README.md) keeps every history this server saw
+      const recordTo = process.env.NODEPOOL_RECORD_HISTORIES;
+      if (recordTo) await recordHistories(`127.0.0.1:${port}`, namespace, recordTo).catch((e: unknown) => console.error(`recording histories: ${String(e)}`));
       await stopProcess(child);
       rmSync(workDir, { recursive: true, force: true });
     },

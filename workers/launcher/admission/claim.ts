@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Node, type NodeRequest } from '../../../lib/model';
 import { encodeNode, newNode } from '../../../lib/zk/codec-node';
 import { encodeRequest, setRequestState } from '../../../lib/zk/codec-request';
+import { RawJson } from '../../../lib/zk/json';
 import { isBadVersion, isNoNode, isNodeExists } from '../../../lib/zk/errors';
 import { ZkLock } from '../../../lib/zk/lock';
 import { readNode } from '../../../lib/zk/operations/nodes';
@@ -127,6 +128,8 @@ export class Claims {
             cloud: isCloudPool(pool) ? pool.providerConfig.cloud : null,
             region: isCloudPool(pool) ? pool.providerConfig.regionName : null,
             az,
+            // Nodepool 11's Node carries node_properties ({} unless a driver sets some) from its first write
+            extra: new Map([['node_properties', new RawJson('{}')]]),
           });
           ops.push({ op: 'create', path: NODE_PREFIX, data: encodeNode(node), sequential: true });
           launched.push(node);
