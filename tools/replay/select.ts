@@ -69,7 +69,8 @@ export function selectCorpus(from: string, to: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { file, type } of best.values()) {
     counts[type] = (counts[type] ?? 0) + 1;
-    writeFileSync(join(to, `${type}-${String(counts[type]).padStart(3, '0')}.json`), readFileSync(join(from, file)));
+    // one line: a third of the pretty-printed size
+    writeFileSync(join(to, `${type}-${String(counts[type]).padStart(3, '0')}.json`), JSON.stringify(JSON.parse(readFileSync(join(from, file), 'utf8'))));
   }
   return counts;
 }
