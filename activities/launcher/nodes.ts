@@ -135,7 +135,15 @@ export function createNodeActivities(ctx: LauncherContext) {
      */
     async markReady({ nodeId, hostKeys, durationMs, lock }: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput }): Promise<boolean> {
       const zk = ctx.zk();
-      if (!(await holdsLock(zk, lock))) return false;
+      if (!(await holdsLock(zk, lock))) {
+        // A re-run after the node was handed over (the lock already released): nothing to write.
+        // But a node still `building` means our lock holder has not taken the lock back yet
+        // (the launcher that held it died and the holder's retry is on its way): wait for it,
+        // or the request would be fulfilled with a node that never became READY.
+        const cur = await readNode(zk, nodeId);
+        if (cur?.value.state === 'building') throw ApplicationFailure.retryable(`node ${nodeId} is building but its lock is not held by this launch yet`, 'NodeLockNotHeld');
+        return false;
+      }
       const n = await updateNode(zk, nodeId, (node) => {
         node.host_keys = hostKeys;
         setNodeState(node, 'ready');

@@ -1,0 +1,64 @@
+// markReady after a crash (real ZooKeeper): a node workflow whose launcher died resumes on
+// another launcher before its lock holder has taken the node lock back. markReady must then wait
+// (a retryable failure: the local activity is retried until the holder holds the lock), not go
+// on as if the node were READY — that fulfilled a request with a node still `building`, which the
+// workflow then deleted as an orphan (seen once in the kill -9 test on a loaded machine).
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { ZkSession } from '../../lib/zk/session';
+import { ZkLock } from '../../lib/zk/lock';
+import { newNode, setNodeState } from '../../lib/zk/codec-node';
+import { createNodeLocked, deleteNode, readNode, storeNode } from '../../lib/zk/operations/nodes';
+import { nodeLockPath } from '../../lib/zk/paths';
+import { createNodeActivities } from '../../activities/launcher/nodes';
+import { type LauncherContext } from '../../activities/launcher/context';
+import { useZooKeeper } from '../harness/servers';
+import { serverReady } from '../zk/helpers';
+
+const zkServer = useZooKeeper();
+let s: ZkSession;
+let other: ZkSession;
+
+before(async () => {
+  await serverReady(zkServer);
+  s = await ZkSession.connect({ servers: zkServer().connectString });
+  other = await ZkSession.connect({ servers: zkServer().connectString });
+});
+after(async () => {
+  await s?.close();
+  await other?.close();
+});
+
+const ctx = (): LauncherContext => ({ zk: () => s, stats: { timing() {}, increment() {} } }) as unknown as LauncherContext;
+
+void test('markReady waits (retryable) while the node is building and our holder does not hold its lock; writes READY once it does', async () => {
+  // the old launcher's lock is gone with its session; someone else's contender is first meanwhile
+  const { node, lock: theirs } = await createNodeLocked(other, newNode({ provider: 'p', type: ['a'] }));
+  const ours = { lockPath: nodeLockPath(node.id), token: 'holder-after-crash' };
+  const activities = createNodeActivities(ctx());
+  await assert.rejects(
+    activities.markReady({ nodeId: node.id, hostKeys: [], durationMs: 1, lock: ours }),
+    (e: unknown) => e instanceof ApplicationFailure && e.type === 'NodeLockNotHeld' && !e.nonRetryable,
+  );
+  assert.equal((await readNode(s, node.id))?.value.state, 'building', 'nothing written');
+  // our holder takes the lock back
+  await theirs.release();
+  const held = new ZkLock(s, ours.lockPath, ours.token);
+  assert.equal(await held.acquire({ blocking: true, timeoutMs: 10_000 }), true);
+  assert.equal(await activities.markReady({ nodeId: node.id, hostKeys: ['ssh-ed25519 AAAA'], durationMs: 1, lock: ours }), true);
+  assert.equal((await readNode(s, node.id))?.value.state, 'ready');
+  await held.release();
+  await deleteNode(s, (await readNode(s, node.id))!.value);
+});
+
+void test('markReady re-run after the node was handed over (lock released, node READY or in use) writes nothing and does not wait', async () => {
+  const { node, lock } = await createNodeLocked(s, newNode({ provider: 'p', type: ['a'] }));
+  setNodeState(node, 'in-use');
+  await storeNode(s, node);
+  await lock.release();
+  const activities = createNodeActivities(ctx());
+  assert.equal(await activities.markReady({ nodeId: node.id, hostKeys: [], durationMs: 1, lock: { lockPath: nodeLockPath(node.id), token: 'gone' } }), false);
+  assert.equal((await readNode(s, node.id))?.value.state, 'in-use', 'an in-use node is never set back to ready');
+  await deleteNode(s, node);
+});
