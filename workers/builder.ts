@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     buildWorkers: opts.buildWorkers,
     uploadWorkers: opts.uploadWorkers,
     fake: opts.fake,
+    shutdownTimeoutMs: opts.shutdownTimeout * 1000,
     flagPollMs: envNumber('NODEPOOL_BUILDER_POLL_MS'),
     gaugeIntervalMs: envNumber('NODEPOOL_BUILDER_GAUGE_MS'),
     workflowTuning: {
@@ -39,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
       uploadRetrySeconds: envNumber('NODEPOOL_BUILDER_UPLOAD_RETRY_SECONDS'),
     },
   });
-  onShutdown(logger, () => builder.stop());
+  onShutdown(logger, opts.shutdownTimeout, (run) => builder.stop(run));
   await builder.start();
 }
 

@@ -31,6 +31,23 @@ function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
 /** How long to wait for stragglers holding the output pipe after the leader exited. */
 const DRAIN_MS = 5_000;
 
+/** Groups still running and not yet told to stop. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * A group runs detached, so it would outlive a daemon that exits before its activity is done (a
+ * shutdown that hit --shutdown-timeout): on the way out, SIGTERM every group not yet told to stop
+ * (DIB's trap unmounts and cleans up on SIGTERM), so no build goes on behind a restarted builder.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pid of live) signalGroup(pid, 'SIGTERM');
+  });
+}
+
 export function spawnGroup(argv: readonly string[], env: Record<string, string>, cwd: string, onLine: (line: string) => void): Promise<GroupProcess> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv as [string, ...string[]];
@@ -40,6 +57,8 @@ export function spawnGroup(argv: readonly string[], env: Record<string, string>,
     child.once('spawn', () => {
       child.off('error', reject);
       const pid = child.pid as number;
+      installExitHook();
+      live.add(pid);
       let killTimer: NodeJS.Timeout | undefined;
       let exited: GroupExit | undefined;
       const streams = [child.stdout, child.stderr].map(
@@ -53,6 +72,7 @@ export function spawnGroup(argv: readonly string[], env: Record<string, string>,
       const done = new Promise<GroupExit>((res) => {
         child.once('exit', (code, signal) => {
           exited = { code, signal };
+          live.delete(pid);
           // A grandchild can keep the pipe open after DIB itself is gone; give it a moment, then
           // kill the group and stop reading.
           const drain = setTimeout(() => {
@@ -77,6 +97,7 @@ export function spawnGroup(argv: readonly string[], env: Record<string, string>,
             if (exited) signalGroup(pid, 'SIGKILL');
             return;
           }
+          live.delete(pid);
           signalGroup(pid, 'SIGTERM');
           killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
         },

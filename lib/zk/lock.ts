@@ -30,6 +30,8 @@ export interface AcquireOptions {
   timeoutMs?: number;
   /** false: a persistent contender that survives the session (NP24 metastatic only). */
   ephemeral?: boolean;
+  /** Blocking only: stop waiting when aborted (the contender is deleted, acquire gives false). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -84,12 +86,23 @@ export class ZkLock extends EventEmitter implements SessionBound {
     if (this.held) throw new Error(`lock ${this.path} already acquired by this object`);
     const blocking = opts.blocking ?? true;
     const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+    const signal = opts.signal;
+    if (signal?.aborted) return false;
     this.lost = false;
     await this.session.ensurePath(this.path);
     this.session.track(this);
     try {
       for (;;) {
-        if (!this.node) await this.createContender(opts.ephemeral ?? true);
+        if (signal?.aborted) {
+          await this.deleteContender();
+          return false;
+        }
+        if (!this.node) {
+          // (again after a lost session, which forgot every tracked lock: a lock acquired in
+          // the new session must still hear when that one ends)
+          this.session.track(this);
+          await this.createContender(opts.ephemeral ?? true);
+        }
         const order = sortContenders(await this.session.getChildren(this.path));
         const mine = this.node ? order.indexOf(this.node) : -1;
         if (mine < 0) {
@@ -106,7 +119,7 @@ export class ZkLock extends EventEmitter implements SessionBound {
           return false;
         }
         const predecessor = `${this.path}/${order[mine - 1]}`;
-        const gone = await this.waitDeleted(predecessor, deadline);
+        const gone = await this.waitDeleted(predecessor, deadline, signal);
         if (!gone && Date.now() >= deadline) {
           await this.deleteContender();
           return false;
@@ -135,17 +148,23 @@ export class ZkLock extends EventEmitter implements SessionBound {
     }
   }
 
-  private async waitDeleted(path: string, deadline: number): Promise<boolean> {
+  private async waitDeleted(path: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       let done = false;
-      const finish = (v: boolean) => {
-        if (done) return;
+      const onAbort = () => finish(false);
+      const settle = () => {
         done = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const finish = (v: boolean) => {
+        if (done) return;
+        settle();
         this.wake = undefined;
         resolve(v);
       };
       const timer = deadline === Infinity ? undefined : setTimeout(() => finish(false), Math.max(0, deadline - Date.now()));
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.wake = () => finish(true);
       this.session
         .exists(path, () => finish(true))
@@ -153,8 +172,8 @@ export class ZkLock extends EventEmitter implements SessionBound {
           if (!stat) finish(true);
         })
         .catch((e) => {
-          done = true;
-          clearTimeout(timer);
+          if (done) return;
+          settle();
           reject(e instanceof Error ? e : new ZkError('SYSTEM_ERROR', -1, path));
         });
     });

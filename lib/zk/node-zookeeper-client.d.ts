@@ -24,6 +24,7 @@ declare module 'node-zookeeper-client' {
     path?: string;
     getCode(): number;
     getName(): string;
+    static create(code: number, path?: string): Exception;
     static NO_NODE: number;
     static NODE_EXISTS: number;
     static BAD_VERSION: number;

@@ -338,7 +338,13 @@ export class ZkSession extends EventEmitter {
     this.generation++;
     const cm = client.connectionManager;
     for (let p = cm.packetQueue.shift(); p; p = cm.packetQueue.shift()) {
-      p.callback?.(new ZkError('SESSION_EXPIRED', -112));
+      // the library's own callbacks call getCode() on the error: give them one of its Exceptions
+      // (a ZkError made exists() throw here, which broke close() and a lost session's recovery)
+      try {
+        p.callback?.(zk.Exception.create(zk.Exception.SESSION_EXPIRED));
+      } catch (err) {
+        this.logger.error({ err }, 'queued ZooKeeper request callback threw');
+      }
     }
     cm.cleanupPendingQueue(-112);
     try {

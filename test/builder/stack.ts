@@ -24,14 +24,19 @@ export interface BuilderStack {
   sim: Simulator;
   zk: ZkSession;
   client: Client;
+  /** The servers (tests of unreachable ones stop and start them). */
+  zkServer: ZooKeeperServer;
+  temporal: TemporalDevServer;
   configPath: string;
   cloudsFile: string;
   env: Record<string, string>;
   builderLog: string;
   /** Writes nodepool.yaml (zookeeper-servers, images-dir, build-log-dir filled in). */
   writeConfig(config: Record<string, unknown>): void;
-  /** `opts.fake: false` runs the real disk-image-create (or the diskimage's dib-cmd). */
-  startBuilder(extraEnv?: Record<string, string>, opts?: { fake?: boolean }): void;
+  /** `opts.fake: false` runs the real disk-image-create (or the diskimage's dib-cmd); `opts.args`: more flags. */
+  startBuilder(extraEnv?: Record<string, string>, opts?: { fake?: boolean; args?: string[] }): void;
+  /** The builder's child process (its exit code, or a signal of one's own). */
+  readonly builderProcess: ChildProcess | undefined;
   stopBuilder(): Promise<void>;
   killBuilder(): Promise<void>;
   /** statsd lines the builder sent (a UDP listener in the test). */
@@ -89,6 +94,8 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
       sim,
       zk,
       client,
+      zkServer: zks,
+      temporal: tmp,
       configPath,
       cloudsFile,
       env,
@@ -108,10 +115,13 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
         const fake = opts.fake === false ? [] : ['--fake'];
         builder = spawnServer(
           process.execPath,
-          ['--import', 'tsx', join(repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', ...fake, '-p', join(dir, 'builder.pid')],
+          ['--import', 'tsx', join(extraEnv.NODEPOOL_BUILDER_ROOT ?? repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', ...fake, '-p', join(dir, 'builder.pid'), ...(opts.args ?? [])],
           builderLog,
           { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', ...env, ...extraEnv } },
         );
+      },
+      get builderProcess() {
+        return builder;
       },
       async stopBuilder() {
         if (builder) await stopProcess(builder, 40_000);

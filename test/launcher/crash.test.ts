@@ -4,9 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
+import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
-import { REQUESTS_LOCK } from '../../lib/zk/paths';
-import { isLocked } from '../../lib/zk/lock';
 
 const stack = useStack(
   (cloud) => ({
@@ -28,42 +27,10 @@ const stack = useStack(
   },
 );
 
-
-/** Every node of the finished requests has exactly one server, and nothing else is in the cloud. */
-async function assertOneServerPerNode(s: Stack, nodeIds: string[]): Promise<void> {
-  const servers = (await s.sim.admin.state()).servers;
-  for (const id of nodeIds) {
-    assert.equal(servers.filter((sv) => sv.metadata.nodepool_node_id === id).length, 1, `node ${id} has exactly one server`);
-  }
-  const known = new Set((await listNodes(s.zk)).map((n) => n.id));
-  const strays = servers.filter((sv) => !known.has(sv.metadata.nodepool_node_id ?? ''));
-  assert.deepEqual(strays.map((sv) => sv.name), [], 'no server without a node');
-}
-
-async function assertNoLocks(s: Stack, requestIds: string[], nodeIds: string[]): Promise<void> {
-  for (const id of requestIds) assert.equal(await isLocked(s.zk, `${REQUESTS_LOCK}/${id}`), false, `request ${id} unlocked`);
-  for (const id of nodeIds) assert.equal(await isLocked(s.zk, `/nodepool/nodes/${id}/lock`), false, `node ${id} unlocked`);
-}
-
 /** n requests from one Zuul connection, as fast as Zuul submits them (one process per request
  *  would spread them over seconds on a busy machine, and fewer launches would overlap). */
 async function submitMany(s: Stack, n: number): Promise<string[]> {
   return (await s.zuul(['submit', '--label', 'small', '--count', String(n)])).request_ids as string[];
-}
-
-async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000): Promise<string[]> {
-  const nodes: string[] = [];
-  await eventually(
-    'all requests fulfilled',
-    async () => {
-      const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; nodes: string[] }>;
-      return ids.every((id) => reqs[id]?.state === 'fulfilled');
-    },
-    timeoutMs,
-  );
-  const reqs = (await s.zuul(['list-requests'])) as Record<string, { state: string; nodes: string[] }>;
-  for (const id of ids) nodes.push(...(reqs[id]?.nodes ?? []));
-  return nodes;
 }
 
 test('kill -9 with 20+ launches in flight: every request fulfilled, one server per node, no lock left', async (t) => {

@@ -25,6 +25,7 @@ import { builderDibActivities } from './dib';
 import { emitBuilderGauges } from './gauges';
 import { FlagWatcher } from './watcher';
 import { bundleWorkflowsInChild } from '../common/workflow-bundle';
+import { closeTemporal, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainLimitMs, stepLimitMs, StopRun, workerGraceMs, type StopOutcome } from '../common/shutdown';
 
 export interface BuilderOptions {
   buildWorkers: number;
@@ -35,6 +36,8 @@ export interface BuilderOptions {
   flagPollMs?: number;
   /** Status gauge interval; Nodepool's janitor: 60 s. */
   gaugeIntervalMs?: number;
+  /** What stop() may take in all (--shutdown-timeout); the workers' grace times follow from it. */
+  shutdownTimeoutMs?: number;
 }
 
 /** How often this builder sweeps its images-dir for files of deleted builds. */
@@ -44,7 +47,7 @@ const GAUGES_MS = 60 * 1000;
 
 export class Builder {
   private readonly logger = log('builder');
-  private readonly workers: Array<{ worker: Worker; done: Promise<void> }> = [];
+  private readonly workers: Array<{ worker: Worker; done: Promise<void>; taskQueue: string }> = [];
   private zk!: ZkSession;
   private temporal!: TemporalHandles;
   private stats!: Stats;
@@ -106,7 +109,7 @@ export class Builder {
         workflowBundle: await bundleWorkflowsInChild(),
         activities: createBuilderActivities(ctx),
         maxConcurrentActivityTaskExecutions: 50,
-        shutdownGraceTime: '10 seconds',
+        shutdownGraceTime: workerGraceMs(this.shutdownTimeoutMs(), 10_000),
       }),
     );
     await this.startWorker(
@@ -121,8 +124,9 @@ export class Builder {
         // builds and uploads wait for --build-workers / --upload-workers slots inside the activity
         maxConcurrentActivityTaskExecutions: 200,
         // Nodepool A8: stopping cut uploads off silently; here running DIB and uploads are
-        // cancelled (DIB cleans up; an upload's next attempt removes its partial image)
-        shutdownGraceTime: '30 seconds',
+        // cancelled (DIB cleans up; an upload's next attempt removes its partial image), at a
+        // third of --shutdown-timeout (at most 30 s) so they have time to react before the exit
+        shutdownGraceTime: workerGraceMs(this.shutdownTimeoutMs(), 30_000),
       }),
     );
     await this.startWorkflows(config);
@@ -139,8 +143,9 @@ export class Builder {
 
   private async startWorker(create: Promise<Worker>): Promise<void> {
     const worker = await create;
-    const done = worker.run().catch((err: unknown) => this.logger.error({ err }, 'worker stopped with an error'));
-    this.workers.push({ worker, done });
+    const { taskQueue } = worker.options;
+    const done = worker.run().catch((err: unknown) => this.logger.error({ err, taskQueue }, 'worker stopped with an error'));
+    this.workers.push({ worker, done, taskQueue });
   }
 
   /** Files of builds that are gone or `deleting` (also those deleted while this builder was down). */
@@ -195,17 +200,41 @@ export class Builder {
     }
   }
 
-  async stop(): Promise<void> {
+  private shutdownTimeoutMs(): number {
+    return this.opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  }
+
+  /**
+   * Stops in order, every step time-limited (see Launcher.stop): no new work, Temporal workers
+   * drained (builds and uploads cancelled after their grace time), the component unregistered,
+   * cloud clients, statsd, the ZooKeeper session, the Temporal connections. Never throws.
+   */
+  async stop(run: StopRun = new StopRun(this.logger, this.shutdownTimeoutMs())): Promise<StopOutcome> {
     this.holder.stop();
     this.watcher?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
-    for (const w of this.workers) w.worker.shutdown();
-    await Promise.all(this.workers.map((w) => w.done));
-    await this.registration?.unregister().catch(() => undefined);
-    await this.providers.close();
-    await this.zk?.close();
-    await this.temporal?.close();
-    await this.stats?.close();
+    for (const w of this.workers) {
+      try {
+        w.worker.shutdown();
+      } catch (err) {
+        this.logger.debug({ err, taskQueue: w.taskQueue }, 'worker was not running');
+      }
+    }
+    const limit = drainLimitMs(run);
+    const drained = await run.parallel(this.workers.map((w) => [`Temporal worker ${w.taskQueue}`, () => w.done, limit]));
+    const registration = this.registration;
+    if (registration) {
+      if (this.zk?.state === 'connected') await run.step('builder registration', () => registration.unregister(), stepLimitMs(run, 3000, 0.3));
+      else run.skip('builder registration', 'ZooKeeper is not connected: it goes with the session');
+    }
+    await run.parallel([
+      ['cloud provider clients', () => this.providers.close(), stepLimitMs(run, 2000, 0.3)],
+      ['statsd', () => this.stats?.close(), stepLimitMs(run, 1000, 0.3)],
+    ]);
+    const zk = this.zk;
+    if (zk) await run.step('ZooKeeper session', () => zk.close(), stepLimitMs(run, 3000, 0.6));
+    if (this.temporal) await closeTemporal(run, this.temporal, drained);
+    return run.outcome();
   }
 }

@@ -1,10 +1,11 @@
 // What both daemons share: Nodepool's daemon flags, the pid file, logging, graceful shutdown.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, formatIssue } from '../../lib/config';
 import { ConfigHolder } from './config-holder';
 import { initLogging, type Logger } from '../../lib/log';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, MAX_TIMER_MS, StopRun } from './shutdown';
 
 export interface DaemonOptions {
   config: string;
@@ -13,7 +14,15 @@ export interface DaemonOptions {
   pidfile: string;
   debug: boolean;
   foreground: boolean;
+  /** Seconds a SIGTERM/SIGINT stop may take before the process exits anyway. */
+  shutdownTimeout: number;
 }
+
+const seconds = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds greater than 0');
+  return n;
+};
 
 export function daemonProgram(name: string, defaultPidfile: string): Command {
   return new Command(name)
@@ -23,6 +32,12 @@ export function daemonProgram(name: string, defaultPidfile: string): Command {
     .option('-p, --pidfile <path>', 'path to pid file', defaultPidfile)
     .option('-d, --debug', 'run in foreground with debug logging', false)
     .option('-f, --foreground', 'run in foreground (this daemon never forks)', false)
+    .option(
+      '--shutdown-timeout <seconds>',
+      'on SIGTERM/SIGINT, exit after this many seconds even if not everything has stopped (a second signal exits at once)',
+      seconds,
+      DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+    )
     .helpOption('-h, --help', 'show this help message and exit');
 }
 
@@ -50,23 +65,54 @@ export function writePidFile(path: string): void {
   }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${process.pid}\n`);
-  process.once('exit', () => rmSync(path, { force: true }));
+  // 'exit' runs on every process.exit, the forced ones included (not on SIGKILL: the next start
+  // sees the pid is gone and takes the file over)
+  process.once('exit', () => {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      /* nothing more to do on the way out */
+    }
+  });
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM (both graceful here, unlike Nodepool's SIGTERM os._exit). */
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+/** What the hard deadline leaves the stop steps' own limits (so they, not the backstop, report). */
+const BACKSTOP_MARGIN_MS = 250;
+
+/**
+ * On SIGINT/SIGTERM runs `stop` once, bounded (Nodepool's SIGTERM is an os._exit; ours stops in
+ * order, within `timeoutSeconds`): the process exits 0 when every stop step finished, 1 when one
+ * failed or did not finish in time, and 1 at the timeout whatever is still running (logging
+ * what). A second signal exits at once. The pid file goes on every one of these exits.
+ */
+export function onShutdown(logger: Logger, timeoutSeconds: number, stop: (run: StopRun) => Promise<unknown>): void {
+  let run: StopRun | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+    if (run) {
+      logger.warn({ signal, notStopped: [...run.pending] }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    stop().then(
-      () => process.exit(0),
+    const timeoutMs = Math.min(timeoutSeconds * 1000, MAX_TIMER_MS);
+    const current = (run = new StopRun(logger, Math.max(0, timeoutMs - BACKSTOP_MARGIN_MS)));
+    const started = Date.now();
+    logger.info({ signal, timeoutSeconds }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutSeconds, notStopped: [...current.pending] }, 'shutdown timeout: exiting with these steps unfinished');
+      process.exit(1);
+    }, timeoutMs);
+    stop(current).then(
+      () => {
+        const o = current.outcome();
+        const ms = Date.now() - started;
+        if (o.clean) {
+          logger.info({ ms }, 'stopped');
+          process.exit(0);
+        }
+        logger.error({ ms, failed: o.failed, timedOut: o.timedOut }, 'stopped, but not everything stopped cleanly');
+        process.exit(1);
+      },
       (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
+        logger.error({ err, notStopped: [...current.pending] }, 'error during shutdown');
         process.exit(1);
       },
     );

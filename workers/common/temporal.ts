@@ -24,6 +24,11 @@ function installRuntimeLogging(): void {
   const logger = log('temporal');
   const level: LogLevel = logger.isLevelEnabled('debug') ? 'DEBUG' : 'INFO';
   Runtime.install({
+    // The daemons handle SIGINT/SIGTERM themselves (workers/common/daemon.ts: a bounded stop, in
+    // order). The SDK's own handlers would shut the Workers down behind our back (our stop then
+    // failed on "Not running. Current state: DRAINING" and nothing else was stopped), and on
+    // SIGQUIT/SIGUSR2 would leave a daemon running with no Workers at all.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
       const m = { ...(meta ?? {}) };
       if (l === 'ERROR') logger.error(m, message);

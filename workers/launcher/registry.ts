@@ -9,6 +9,7 @@ import { componentKindPath, LAUNCHERS } from '../../lib/zk/paths';
 import { type ZkSession } from '../../lib/zk/session';
 import { ChildrenCache, type CacheEvent } from '../../lib/zk/watchers/children-cache';
 import { type RegisteredPool } from '../../activities/launcher/pools';
+import { type StatsPool } from './gauges';
 
 export class RegistryCache extends EventEmitter {
   private readonly components: ChildrenCache<Component>;
@@ -52,5 +53,15 @@ export class RegistryCache extends EventEmitter {
       if (!out.has(l.id)) out.set(l.id, { id: l.id, provider: l.provider_name, supportedLabels: l.supported_labels, priority: 100, paused: false });
     }
     return [...out.values()];
+  }
+
+  /** Every registered pool with its name, for the stats leader's gauges. */
+  statsPools(): StatsPool[] {
+    const out: StatsPool[] = [];
+    for (const c of this.components.values()) {
+      if (c.kind === 'pool') out.push({ provider: c.provider_name, pool: c.name, supportedLabels: c.supported_labels });
+    }
+    for (const l of this.launchers.values()) out.push({ provider: l.provider_name, pool: null, supportedLabels: l.supported_labels });
+    return out;
   }
 }

@@ -24,17 +24,21 @@ import { LauncherWatchers } from './watchers';
 import { RegistryCache } from './registry';
 import { Admission } from './admission/admission';
 import { NodeGauges } from './gauges';
+import { StatsLeader } from './stats-leader';
 import { minReadyPokeSignal } from '../../workflows/min-ready';
 import { bundleWorkflowsInChild } from '../common/workflow-bundle';
 import { OwnWrites } from '../../activities/launcher/own-writes';
 import { type CloudProvider, hasCleanup, isCloudProvider, isStaticProvider } from '../../drivers/registry';
 import { StaticSlots } from '../../drivers/static/slots-service';
+import { closeTemporal, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainLimitMs, stepLimitMs, StopRun, workerGraceMs, type StopOutcome } from '../common/shutdown';
 
 export interface LauncherOptions {
   /** Seconds between min-ready passes when nothing changed (passes run on changes). */
   minReadyInterval?: number;
   /** Seconds between cleanup passes (Nodepool: 60); NODEPOOL_CLEANUP_INTERVAL by default. */
   cleanupInterval?: number;
+  /** What stop() may take in all (--shutdown-timeout); the workers' grace time follows from it. */
+  shutdownTimeoutMs?: number;
 }
 
 export class Launcher {
@@ -48,6 +52,8 @@ export class Launcher {
   private watchers!: LauncherWatchers;
   private registry!: RegistryCache;
   private admission!: Admission;
+  /** Only with statsd configured, as Nodepool's StatsWorker. */
+  private statsLeader?: StatsLeader;
   private ctx!: LauncherContext;
   private minReadyPokedAt = 0;
   private minReadyTimer?: NodeJS.Timeout;
@@ -90,7 +96,13 @@ export class Launcher {
     // the first workflow task straight back to this process (eager start): one hop fewer.
     const eagerClient = new Client({ connection: this.temporal.native, namespace: this.temporal.namespace });
     const ownWrites = new OwnWrites();
-    this.watchers = new LauncherWatchers(this.zk, eagerClient, () => this.config, new NodeGauges(this.stats), ownWrites);
+    // the fleet-wide gauges are the elected stats leader's alone (max_servers is every launcher's)
+    const gauges = new NodeGauges(this.stats, {
+      isLeader: () => this.statsLeader?.isLeader ?? false,
+      pools: () => this.registry?.statsPools() ?? [],
+      requests: () => this.watchers.requests().map((r) => r.req),
+    });
+    this.watchers = new LauncherWatchers(this.zk, eagerClient, () => this.config, gauges, ownWrites);
     this.registry = new RegistryCache(this.zk, () => new Set(this.pools.ours().map((p) => p.id)));
     this.ctx = {
       zk: () => this.zk,
@@ -113,6 +125,11 @@ export class Launcher {
     this.watchers.on('min-ready', () => this.pokeMinReady());
     this.registry.on('changed', () => this.admission.poke());
     await Promise.all([this.watchers.start(), this.registry.start()]);
+    if (process.env.STATSD_HOST) {
+      this.statsLeader = new StatsLeader(() => this.zk);
+      this.statsLeader.on('elected', () => this.watchers.refreshGauges());
+      this.statsLeader.start();
+    }
     await this.admission.start();
     await this.temporal.client.workflow.start<typeof minReadyWorkflow>('minReadyWorkflow', {
       workflowId: workflowIds.minReady(),
@@ -236,27 +253,66 @@ export class Launcher {
             // Nodepool's `rate` (seconds between API calls) as a server-side limit on this queue
             ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: 1 / rate } : {}),
           }),
-      shutdownGraceTime: '10 seconds',
+      // running activities are cancelled after this (a cancelled attempt is retried at once by
+      // whoever polls next, e.g. this launcher started again), leaving the rest of the stop
+      // budget for them to react and for ZooKeeper and the connections
+      shutdownGraceTime: workerGraceMs(this.shutdownTimeoutMs(), 10_000),
     });
     const done = worker.run().catch((err: unknown) => this.logger.error({ err, taskQueue }, 'worker stopped with an error'));
     this.workers.set(taskQueue, { worker, done, rate });
   }
 
-  async stop(): Promise<void> {
+  private shutdownTimeoutMs(): number {
+    return this.opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  }
+
+  /**
+   * Stops in order, every step time-limited (a ZooKeeper that is gone, a Temporal server that does
+   * not answer or a cloud call that hangs cannot hold it up past `run`'s deadline): no new work,
+   * Temporal workers drained, registrations removed, cloud clients, statsd, the ZooKeeper session
+   * (its ephemeral znodes and locks go at once), the Temporal connections. Never throws.
+   */
+  async stop(run: StopRun = new StopRun(this.logger, this.shutdownTimeoutMs())): Promise<StopOutcome> {
     this.ready = false;
     this.holder.stop();
     if (this.minReadyTimer) clearTimeout(this.minReadyTimer);
     if (this.staticTimer) clearInterval(this.staticTimer);
-    await this.admission?.stop();
+    // (admission waits at most 5 s for workflow starts in flight)
+    const admission = this.admission;
+    if (admission) await run.step('admission', () => admission.stop(), stepLimitMs(run, 5000, 0.2));
+    const leader = this.statsLeader;
+    if (leader) await run.step('stats leader election', () => leader.stop(), stepLimitMs(run, 2000, 0.2));
     this.watchers?.stop();
     this.registry?.stop();
-    for (const w of this.workers.values()) w.worker.shutdown();
-    await Promise.all([...this.workers.values()].map((w) => w.done));
-    await this.pools?.close().catch(() => undefined);
-    await this.providers.close();
-    await this.zk?.close();
-    await this.temporal?.close();
-    await this.stats?.close();
+    const drained = await this.stopWorkers(run);
+    const pools = this.pools;
+    if (pools) {
+      if (this.zk?.state === 'connected') await run.step('pool registrations', () => pools.close(), stepLimitMs(run, 3000, 0.3));
+      else run.skip('pool registrations', 'ZooKeeper is not connected: they go with the session');
+    }
+    await run.parallel([
+      ['cloud provider clients', () => this.providers.close(), stepLimitMs(run, 2000, 0.3)],
+      ['statsd', () => this.stats?.close(), stepLimitMs(run, 1000, 0.3)],
+    ]);
+    const zk = this.zk;
+    if (zk) await run.step('ZooKeeper session', () => zk.close(), stepLimitMs(run, 3000, 0.6));
+    if (this.temporal) await closeTemporal(run, this.temporal, drained);
+    return run.outcome();
+  }
+
+  /** Shuts every Temporal worker down and waits for them, within most of what is left; true if all drained. */
+  private async stopWorkers(run: StopRun): Promise<boolean> {
+    const workers = [...this.workers.entries()];
+    for (const [taskQueue, w] of workers) {
+      try {
+        w.worker.shutdown();
+      } catch (err) {
+        // not RUNNING: already stopping (a reconfiguration) or failed; its `done` says when it is over
+        this.logger.debug({ err, taskQueue }, 'worker was not running');
+      }
+    }
+    const limit = drainLimitMs(run);
+    return run.parallel(workers.map(([taskQueue, w]) => [`Temporal worker ${taskQueue}`, () => w.done, limit]));
   }
 }
 

@@ -85,6 +85,8 @@ export class LauncherWatchers extends EventEmitter {
 
   private onRequest(ev: CacheEvent<NodeRequest>): void {
     this.pendingNews.add('requests');
+    // a request come or gone changes the stats leader's addressable_requests
+    if (ev.type !== 'changed') this.scheduleGauges();
     const req = ev.type === 'deleted' ? ev.previous : ev.value;
     if (req.requestor === MIN_READY_REQUESTOR && (ev.type !== 'changed' || ev.previous.state !== ev.value.state)) this.emit('min-ready');
     // an accepted (pending) request is carried by its lead node's workflow, one of the nodes
@@ -147,6 +149,12 @@ export class LauncherWatchers extends EventEmitter {
   private ours(n: Node): boolean {
     const p = n.provider ? this.config().providers[n.provider] : undefined;
     return launchesNodes(p);
+  }
+
+  /** Sends the gauges again soon, changed or not (e.g. this launcher was just elected stats leader). */
+  refreshGauges(): void {
+    this.gauges?.forget();
+    this.scheduleGauges();
   }
 
   private scheduleGauges(): void {
