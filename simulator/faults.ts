@@ -18,6 +18,9 @@ export function addFault(store: Store, spec: FaultSpec): Fault {
   checkTimes(spec.times);
   if (spec.delayMs !== undefined && !(Number.isFinite(spec.delayMs) && spec.delayMs >= 0)) throw new HttpError(400, 'delayMs must be a number >= 0');
   if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) throw new HttpError(400, 'status must be an HTTP status');
+  if (spec.probability !== undefined && !(typeof spec.probability === 'number' && spec.probability > 0 && spec.probability <= 1)) {
+    throw new HttpError(400, 'probability must be a number > 0 and <= 1');
+  }
   const fault: Fault = { ...spec, times: spec.times ?? 1, id: store.newAdminId('fault'), hits: 0 };
   store.faults.push(fault);
   return fault;
@@ -29,7 +32,9 @@ function take(store: Store, ctx: Ctx): Fault | undefined {
     (x) =>
       x.service === ctx.service &&
       (!x.method || x.method.toUpperCase() === ctx.method) &&
-      (!x.pathRegex || new RegExp(x.pathRegex).test(ctx.path)),
+      (!x.pathRegex || new RegExp(x.pathRegex).test(ctx.path)) &&
+      // drawn last, so only for a request the fault matches; a spared one may meet a later fault
+      (x.probability === undefined || Math.random() < x.probability),
   );
   if (!f) return undefined;
   f.hits++;

@@ -23,6 +23,11 @@ export interface FaultSpec {
   delayMs?: number;
   /** How many requests it applies to; default 1, -1 = forever. */
   times?: number;
+  /**
+   * The chance (0 < p <= 1, default 1) that a matching request is hit. A request it spares is
+   * served normally (or by a later matching fault) and does not count towards `times`.
+   */
+  probability?: number;
 }
 
 export interface Fault extends FaultSpec {

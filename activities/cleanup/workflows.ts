@@ -3,6 +3,7 @@
 // unreachable Temporal never makes cleanup touch something a workflow may own.
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { nodeStatusQuery } from '../../workflows/messages';
 
 export const activityClient = (): Client => Context.current().client;
 
@@ -24,7 +25,16 @@ export async function isRunning(client: Client, workflowId: string): Promise<boo
 export async function isCarried(client: Client, requestId: string): Promise<boolean> {
   try {
     const query = `WorkflowType = 'nodeWorkflow' AND NodepoolRequestId = '${requestId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
-    return (await client.workflow.count(query)).count > 0;
+    for await (const wf of client.workflow.list({ query })) {
+      // a lead whose request already ended (withdrawn, declined, handed back) keeps running as
+      // a spare node with the request's id on it: only one still carrying it counts
+      const status = await client.workflow
+        .getHandle(wf.workflowId, wf.runId)
+        .query(nodeStatusQuery)
+        .catch(() => null);
+      if (!status || (status.request?.requestId === requestId && !status.request.outcome)) return true;
+    }
+    return false;
   } catch {
     return true;
   }

@@ -14,9 +14,15 @@ import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, 
 export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
 
 /** Reused nodes go free: deallocated only while our contender still holds the lock. */
+/**
+ * A node a fulfilled request was given keeps it: Zuul may be taking it. A carrier re-run after a
+ * crash (its fulfilment done but not recorded) must not free it for someone else.
+ */
+const fulfilled = (zk: ZkSession) => async (requestId: string): Promise<boolean> => (await readRequest(zk, requestId))?.value.state === 'fulfilled';
+
 async function freeNodes(zk: ZkSession, nodes: HeldNode[]): Promise<void> {
   for (const h of nodes) {
-    await deallocateNode(zk, h.nodeId, { ours: await holdsLock(zk, h.lock) });
+    await deallocateNode(zk, h.nodeId, { ours: await holdsLock(zk, h.lock), keep: fulfilled(zk) });
     await deleteContenders(zk, h.lock);
   }
 }

@@ -62,3 +62,30 @@ void test('markReady re-run after the node was handed over (lock released, node 
   assert.equal((await readNode(s, node.id))?.value.state, 'in-use', 'an in-use node is never set back to ready');
   await deleteNode(s, node);
 });
+
+void test('a carrier re-run after a crash that withdraws a request it had already fulfilled does not free the node Zuul may be taking; a deleted request frees it', async () => {
+  const { createRequestActivities } = await import('../../activities/launcher/requests');
+  const { newRequest, setRequestState } = await import('../../lib/zk/codec-request');
+  const { submitRequest, readRequest, storeRequest } = await import('../../lib/zk/operations/requests');
+  const activities = createRequestActivities(ctx());
+  for (const requestState of ['fulfilled', 'deleted'] as const) {
+    const r = newRequest({ node_types: ['a'], requestor: 'zuul' });
+    await submitRequest(other, r, { ephemeral: false, priority: 200 });
+    const { node, lock } = await createNodeLocked(s, newNode({ provider: 'p', type: ['a'], allocated_to: r.id }));
+    setNodeState(node, 'ready');
+    await storeNode(s, node);
+    await lock.release();
+    if (requestState === 'fulfilled') {
+      const cur = (await readRequest(other, r.id))!;
+      setRequestState(cur.value, 'fulfilled');
+      cur.value.nodes = [node.id];
+      await storeRequest(other, cur.value, cur.version);
+    } else {
+      await other.deleteRecursive(`/nodepool/requests/${r.id}`);
+    }
+    await activities.abandonRequest({ requestId: r.id, nodes: [{ nodeId: node.id, lock: { lockPath: nodeLockPath(node.id), token: 'ours' } }], requestLock: { lockPath: `/nodepool/requests-lock/${r.id}`, token: 'ours' } });
+    const after = (await readNode(s, node.id))?.value;
+    assert.equal(after?.allocated_to ?? null, requestState === 'fulfilled' ? r.id : null, `request ${requestState}`);
+    await deleteNode(s, after!);
+  }
+});

@@ -1,5 +1,5 @@
-// The admin API: fault injection (status, body, empty body, hang, delay, times), leak injection,
-// forced status, reset, request counts; the binary: clouds.yaml merge, port 0, state file.
+// The admin API: fault injection (status, body, empty body, hang, delay, times, probability), leak
+// injection, forced status, reset, request counts; the binary: clouds.yaml merge, port 0, state file.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +43,25 @@ void describe('admin API', () => {
     assert.equal(f?.hits, 3);
     await sim().admin.clearFaults();
     assert.equal((await api().image('DELETE', `/images/${img}`)).status, 204);
+  });
+
+  void it('probability hits about that share of the matching requests; the spared ones do not count', async () => {
+    await sim().admin.injectFault({ service: 'compute', pathRegex: '/flavors$', status: 503, times: -1, probability: 0.25 });
+    let hit = 0;
+    for (let i = 0; i < 200; i++) if ((await api().compute('GET', '/flavors')).status === 503) hit++;
+    assert.ok(hit >= 20 && hit <= 80, `${hit} of 200 hit at 0.25`);
+    assert.equal((await sim().admin.faults())[0]?.hits, hit);
+    await sim().admin.clearFaults();
+    // spared by the first fault, a request meets the next; `times` counts only hits
+    await sim().admin.injectFault({ service: 'compute', pathRegex: '/flavors$', status: 502, times: 1, probability: 0.5 });
+    await sim().admin.injectFault({ service: 'compute', pathRegex: '/flavors$', status: 504, times: -1 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 40; i++) seen.add((await api().compute('GET', '/flavors')).status);
+    assert.deepEqual([...seen].sort(), [502, 504]);
+    await sim().admin.clearFaults();
+    for (const probability of [0, 1.5, '0.5']) {
+      await assert.rejects(sim().admin.injectFault({ service: 'compute', status: 500, probability: probability as number }), /400|probability/);
+    }
   });
 
   void it('faults on Keystone token issue', async () => {

@@ -1,0 +1,82 @@
+// Durability: the Temporal server (dev server on a SQLite file) is stopped for a few seconds while
+// 20 launches are in flight, then started again on the same port and file. The launcher's client
+// and workers reconnect by themselves: every request is fulfilled with exactly one server per
+// node, no server is left without a node, no lock is left, and no node workflow's task failed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { temporal } from '@temporalio/proto';
+import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
+import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
+import { listNodes } from '../../activities/launcher/store';
+
+const N = 20;
+
+const stack = useStack(
+  (cloud) => ({
+    labels: [{ name: 'small' }],
+    providers: [
+      {
+        name: 'sim',
+        cloud,
+        rate: 0,
+        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
+        pools: [{ name: 'main', 'max-servers': 100, 'host-key-checking': false, labels: [{ name: 'small', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
+      },
+    ],
+  }),
+  async (s) => {
+    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
+    await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
+    await s.startLauncher();
+  },
+  { temporalDbFile: true },
+);
+
+/** Every run of every node workflow whose history has a failed workflow task, with the failure. */
+async function failedWorkflowTasks(s: Stack): Promise<string[]> {
+  const failed: string[] = [];
+  let runs = 0;
+  for await (const wf of s.client.workflow.list({ query: 'WorkflowType = "nodeWorkflow"' })) {
+    runs++;
+    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      if (e.eventType !== temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
+      const a = e.workflowTaskFailedEventAttributes;
+      failed.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a?.cause)} ${a?.failure?.message ?? ''}`);
+    }
+  }
+  assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
+  return failed;
+}
+
+test('Temporal restarted with 20 launches in flight: every request fulfilled, nothing leaked, no workflow task failed', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    await s.sim.admin.setBootDelay(10_000);
+    const ids = (await s.zuul(['submit', '--label', 'small', '--count', String(N)])).request_ids as string[];
+    assert.equal(ids.length, N);
+    await eventually('launches in flight', async () => (await listNodes(s.zk)).filter((n) => n.state === 'building').length >= 15, 90_000);
+    const oldPid = s.temporal.pid;
+    const launcherPid = s.launcherPid as number;
+    await s.restartTemporal(4000);
+    assert.notEqual(s.temporal.pid, oldPid, 'a new Temporal server process');
+    await s.sim.admin.setBootDelay(1000);
+    const nodeIds = await waitFulfilled(s, ids);
+    assert.equal(nodeIds.length, N);
+    assert.equal(new Set(nodeIds).size, N, 'no node given to two requests');
+    await assertOneServerPerNode(s, nodeIds);
+    await eventually(
+      'locks released',
+      async () => {
+        await assertNoLocks(s, ids, nodeIds);
+        return true;
+      },
+      30_000,
+    );
+    assert.deepEqual(await failedWorkflowTasks(s), [], 'no workflow task failed');
+    // the same launcher process did it all: it reconnected, nobody restarted it
+    assert.equal(s.launcherPid, launcherPid);
+    assert.doesNotThrow(() => process.kill(launcherPid, 0), 'the launcher is still running');
+    for (const id of ids) await s.zuul(['cancel', '--id', id]);
+  });
+});
