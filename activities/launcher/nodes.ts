@@ -6,7 +6,8 @@ import { setNodeState } from '../../lib/zk/codec-node';
 import { nodePath } from '../../lib/zk/paths';
 import { type Node, type NodeState, NODE_STATES } from '../../lib/model';
 import { normalise } from '../../lib/metrics/statsd';
-import { readNode, readRequest, updateNode } from './store';
+import { readNode, updateNode } from './store';
+import { keepFulfilled } from './requests';
 import { newestReadyUpload } from './images';
 import { cloudProvider, type LauncherContext } from './context';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
@@ -162,8 +163,7 @@ export function createNodeActivities(ctx: LauncherContext) {
     /** A READY node goes free (its request was declined or withdrawn): see deallocateNode. */
     async deallocateNode({ nodeId, lock }: { nodeId: string; lock?: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
-      // a node of a fulfilled request stays allocated (a re-run after a crash must not free it)
-      await deallocateNode(zk, nodeId, { ours: lock ? await holdsLock(zk, lock) : false, keep: async (r) => (await readRequest(zk, r))?.value.state === 'fulfilled' });
+      await deallocateNode(zk, nodeId, { ours: lock ? await holdsLock(zk, lock) : false, keep: keepFulfilled(zk) });
     },
 
     async prepareDelete({ nodeId }: { nodeId: string }): Promise<{ provider: string | null; serverId: string | null } | null> {

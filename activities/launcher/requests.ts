@@ -18,11 +18,11 @@ export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
  * A node a fulfilled request was given keeps it: Zuul may be taking it. A carrier re-run after a
  * crash (its fulfilment done but not recorded) must not free it for someone else.
  */
-const fulfilled = (zk: ZkSession) => async (requestId: string): Promise<boolean> => (await readRequest(zk, requestId))?.value.state === 'fulfilled';
+export const keepFulfilled = (zk: ZkSession) => async (requestId: string): Promise<boolean> => (await readRequest(zk, requestId))?.value.state === 'fulfilled';
 
 async function freeNodes(zk: ZkSession, nodes: HeldNode[]): Promise<void> {
   for (const h of nodes) {
-    await deallocateNode(zk, h.nodeId, { ours: await holdsLock(zk, h.lock), keep: fulfilled(zk) });
+    await deallocateNode(zk, h.nodeId, { ours: await holdsLock(zk, h.lock), keep: keepFulfilled(zk) });
     await deleteContenders(zk, h.lock);
   }
 }

@@ -6,9 +6,8 @@
 // not built (tools/setup-temporal-cluster).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { temporal } from '@temporalio/proto';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
-import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
+import { assertNoLocks, assertOneServerPerNode, waitFulfilled, failedWorkflowTasks } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 import { temporalClusterBinaries, type TemporalCluster } from '../../tools/servers/temporal-cluster';
 
@@ -46,22 +45,6 @@ function clusterOf(s: Stack): TemporalCluster {
   return s.temporalCluster;
 }
 
-/** Every run of every node workflow whose history has a failed workflow task, with the failure. */
-async function failedWorkflowTasks(s: Stack): Promise<string[]> {
-  const failed: string[] = [];
-  let runs = 0;
-  for await (const wf of s.client.workflow.list({ query: 'WorkflowType = "nodeWorkflow"' })) {
-    runs++;
-    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      if (e.eventType !== temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
-      const a = e.workflowTaskFailedEventAttributes;
-      failed.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a?.cause)} ${a?.failure?.message ?? ''}`);
-    }
-  }
-  assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
-  return failed;
-}
 
 const mib = (kib: number | undefined) => (kib === undefined ? '-' : `${(kib / 1024).toFixed(0)} MiB`);
 
@@ -110,7 +93,9 @@ test(`storm of ${N} requests with the history service restarted mid-storm: every
       },
       30_000,
     );
-    assert.deepEqual(await failedWorkflowTasks(s), [], 'no workflow task failed');
+    const { failed, runs } = await failedWorkflowTasks(s.client, 'WorkflowType = "nodeWorkflow"');
+    assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
+    assert.deepEqual(failed, [], 'no workflow task failed');
     // the same launcher process did it all: it rode over the restart, nobody restarted it
     assert.equal(s.launcherPid, launcherPid);
     assert.doesNotThrow(() => process.kill(launcherPid, 0), 'the launcher is still running');

@@ -1,7 +1,8 @@
 // What must hold after a storm survived a crash or a server restart (test/launcher/crash.test.ts,
 // test/launcher/temporal-restart.test.ts): every request fulfilled, exactly one server per node,
-// no server without a node, no lock left behind.
+// no server without a node, no lock left behind, no workflow task failed.
 import assert from 'node:assert/strict';
+import { type Client } from '@temporalio/client';
 import { listNodes } from '../../activities/launcher/store';
 import { REQUESTS_LOCK } from '../../lib/zk/paths';
 import { isLocked } from '../../lib/zk/lock';
@@ -37,4 +38,23 @@ export async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000
   );
   const reqs = (await s.zuul(['list-requests'])) as Listing;
   return ids.flatMap((id) => reqs[id]?.nodes ?? []);
+}
+
+/**
+ * Every run matching `query` whose history has a failed workflow task (a replay that disagreed
+ * with the code shows here as a non-determinism failure), with the failure; and how many runs
+ * were scanned, so a caller can check the scan saw its workflows at all.
+ */
+export async function failedWorkflowTasks(client: Client, query?: string): Promise<{ failed: string[]; runs: number }> {
+  const failed: string[] = [];
+  let runs = 0;
+  for await (const wf of client.workflow.list(query ? { query } : {})) {
+    runs++;
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      const a = e.workflowTaskFailedEventAttributes;
+      if (a) failed.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
+    }
+  }
+  return { failed, runs };
 }

@@ -4,9 +4,8 @@
 // node, no server is left without a node, no lock is left, and no node workflow's task failed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { temporal } from '@temporalio/proto';
-import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
-import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
+import { useStack, eventually, withDiagnostics } from '../harness/stack';
+import { assertNoLocks, assertOneServerPerNode, waitFulfilled, failedWorkflowTasks } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 
 const N = 20;
@@ -32,22 +31,6 @@ const stack = useStack(
   { temporalDbFile: true },
 );
 
-/** Every run of every node workflow whose history has a failed workflow task, with the failure. */
-async function failedWorkflowTasks(s: Stack): Promise<string[]> {
-  const failed: string[] = [];
-  let runs = 0;
-  for await (const wf of s.client.workflow.list({ query: 'WorkflowType = "nodeWorkflow"' })) {
-    runs++;
-    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      if (e.eventType !== temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
-      const a = e.workflowTaskFailedEventAttributes;
-      failed.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a?.cause)} ${a?.failure?.message ?? ''}`);
-    }
-  }
-  assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
-  return failed;
-}
 
 test('Temporal restarted with 20 launches in flight: every request fulfilled, nothing leaked, no workflow task failed', async (t) => {
   const s = stack();
@@ -73,7 +56,9 @@ test('Temporal restarted with 20 launches in flight: every request fulfilled, no
       },
       30_000,
     );
-    assert.deepEqual(await failedWorkflowTasks(s), [], 'no workflow task failed');
+    const { failed, runs } = await failedWorkflowTasks(s.client, 'WorkflowType = "nodeWorkflow"');
+    assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
+    assert.deepEqual(failed, [], 'no workflow task failed');
     // the same launcher process did it all: it reconnected, nobody restarted it
     assert.equal(s.launcherPid, launcherPid);
     assert.doesNotThrow(() => process.kill(launcherPid, 0), 'the launcher is still running');

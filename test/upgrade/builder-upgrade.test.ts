@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builds, readyUpload, uploadsOf } from '../builder/helpers';
+import { failedWorkflowTasks } from '../harness/invariants';
 import { eventually, useBuilderStack, CLOUD_QCOW2 } from '../builder/stack';
 import { checkOutRelease, previousReleaseTag, type PreviousRelease } from './previous-release';
 
@@ -72,10 +73,6 @@ test(`the previous release's builder (${tag ?? 'no tag'}) hands over a running b
       for (const u of await uploadsOf(s.zk, image, b.id, 'p1')) assert.notEqual(u.state, 'uploading', `${image} upload ${u.id} left uploading`);
     }
   }
-  const failed: string[] = [];
-  for await (const wf of s.client.workflow.list({ query: 'WorkflowType = "diskimageWorkflow"' })) {
-    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    for (const e of history.events ?? []) if (e.workflowTaskFailedEventAttributes) failed.push(`${wf.workflowId}: ${e.workflowTaskFailedEventAttributes.failure?.message ?? '?'}`);
-  }
+  const { failed } = await failedWorkflowTasks(s.client, 'WorkflowType = "diskimageWorkflow"');
   assert.deepEqual(failed, [], 'no workflow task failed after the upgrade');
 });

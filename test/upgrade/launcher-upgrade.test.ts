@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listNodes, updateNode } from '../../activities/launcher/store';
 import { setNodeState } from '../../lib/zk/codec-node';
+import { failedWorkflowTasks } from '../harness/invariants';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
 import { checkOutRelease, previousReleaseTag, type PreviousRelease } from './previous-release';
 
@@ -50,18 +51,6 @@ async function requests(s: Stack): Promise<Record<string, { state: string; nodes
   return (await s.zuul(['list-requests'])) as Record<string, { state: string; nodes: string[] }>;
 }
 
-/** Workflow tasks that failed in any of our workflows' histories (non-determinism shows here). */
-async function failedWorkflowTasks(s: Stack): Promise<string[]> {
-  const failed: string[] = [];
-  for await (const wf of s.client.workflow.list()) {
-    const history = await s.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      // EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
-      if (e.workflowTaskFailedEventAttributes) failed.push(`${wf.workflowId}: ${e.workflowTaskFailedEventAttributes.failure?.message ?? '?'}`);
-    }
-  }
-  return failed;
-}
 
 test(`the previous release's launcher (${tag ?? 'no tag'}) hands over to this one: every request fulfilled, returned nodes deleted, nothing leaked, no workflow task failed`, { skip: !tag && (why ?? 'no release tag') }, async (t) => {
   const s = stack();
@@ -107,6 +96,6 @@ test(`the previous release's launcher (${tag ?? 'no tag'}) hands over to this on
     const known = new Set((await listNodes(s.zk)).map((n) => n.id));
     const strays = (await s.sim.admin.state()).servers.filter((x) => x.status !== 'DELETED' && !known.has(x.metadata.nodepool_node_id ?? ''));
     assert.deepEqual(strays.map((x) => x.name), [], 'no server without a node');
-    assert.deepEqual(await failedWorkflowTasks(s), [], 'no workflow task failed after the upgrade');
+    assert.deepEqual((await failedWorkflowTasks(s.client)).failed, [], 'no workflow task failed after the upgrade');
   });
 });
