@@ -24,8 +24,8 @@ const stack = useBuilderStack(() => ({
   labels: [{ name: 'l1' }],
   diskimages: [
     { name: SLOW_UPLOAD, elements: ['fedora'] },
-    // DIB runs 20 s: still building when the old builder stops
-    { name: SLOW_BUILD, elements: ['fedora'], 'env-vars': { FAKE_DIB_SLEEP_SECONDS: '20' } },
+    // DIB runs 40 s: still building when the old builder stops (long enough to overlap the held upload on a loaded machine)
+    { name: SLOW_BUILD, elements: ['fedora'], 'env-vars': { FAKE_DIB_SLEEP_SECONDS: '40' } },
   ],
   providers: [
     {
@@ -43,8 +43,8 @@ test(`the previous release's builder (${tag ?? 'no tag'}) hands over a running b
   const root = previous?.root;
   assert.ok(root, 'the previous release is checked out');
   Object.assign(process.env, s.env);
-  // Glance holds the first image file upload for 20 s
-  await s.sim.admin.injectFault({ service: 'image', method: 'PUT', pathRegex: '/file$', delayMs: 20_000, times: 1 });
+  // Glance holds the first image file upload for 40 s
+  await s.sim.admin.injectFault({ service: 'image', method: 'PUT', pathRegex: '/file$', delayMs: 40_000, times: 1 });
   s.startBuilder({ NODEPOOL_BUILDER_ROOT: root });
   await eventually('an upload in flight and a build running', async () => {
     const up = (await builds(s.zk, SLOW_UPLOAD, 'ready'))[0];
