@@ -43,7 +43,7 @@
 //                         is stuck until a worker can run it, e.g. nondeterminism), by cause
 //   cloud calls:          the simulator's count over the storm, how many the injected faults
 //                         answered, and how many hung
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import { startStack, type StackHandle } from '../test/harness/stack';
@@ -76,6 +76,8 @@ if (!(FAIL_PERCENT >= 0 && FAIL_PERCENT < 100)) throw new Error('--fail-percent 
 const HANGS = whole('hangs', 0);
 const BOOT_MS = whole('boot-ms', 0);
 const TIMEOUT_MS = whole('timeout-minutes', 1) * 60_000;
+/** Where to write the histories of runs with a failed workflow task (to replay and debug them). */
+const SAVE_DIR = process.env.NODEPOOL_CHAOS_SAVE;
 const ERROR_STATUSES = [429, 500, 502, 503];
 const SERVICES: FaultSpec['service'][] = ['identity', 'compute', 'network', 'image'];
 
@@ -198,6 +200,10 @@ async function failedWorkflowTasks(s: StackHandle): Promise<{ runs: number; fail
     const first = (history.events ?? []).find((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     if (!first) continue;
     failed++;
+    if (SAVE_DIR) {
+      mkdirSync(SAVE_DIR, { recursive: true });
+      writeFileSync(`${SAVE_DIR}/${wf.workflowId.replace(/\//g, '_')}-${wf.runId}.json`, JSON.stringify(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { enums: String, longs: String, defaults: false }), null, 1));
+    }
     const a = first.workflowTaskFailedEventAttributes;
     const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[a?.cause ?? 0]?.replace('WORKFLOW_TASK_FAILED_CAUSE_', '') ?? String(a?.cause);
     const key = `${cause}: ${(a?.failure?.message ?? '').slice(0, 160)}`;

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -16,7 +17,7 @@ import type { AcceptedClaim, NodeEndState, NodeStateEvent, LaunchPlan } from '..
 import type { CreateServerInput } from '../activities/launcher/types';
 import { NodepoolLabel, type NodepoolNodeId, NodepoolProvider, NodepoolState, nodeSearchAttributes } from '../lib/temporal/search-attributes';
 import { HeldLock, newLockToken } from './lib/held-lock';
-import { RequestCarrier } from './lib/request-carrier';
+import { RequestCarrier, SETTLE_AFTER_LAUNCHES } from './lib/request-carrier';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
 import { failureKind, failureMessage, failureServerId, failureStatsKey } from './lib/failures';
 import {
@@ -249,10 +250,20 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       // Held until the request is fulfilled (the lead deletes our contender) or declined/withdrawn
       // (it asks us to let go).
       setPhase('ready, held for request');
-      await condition(() => release !== null || lock.gone || deleteReason !== null);
+      const lead = carrier as RequestCarrier | null;
+      if (lead?.settlesAfterLaunches) {
+        // the carrier always releases its own lead, once it has written the request; waking on the
+        // lock holder too could wake in another order on replay (SETTLE_AFTER_LAUNCHES)
+        await condition(() => release !== null);
+      } else {
+        await condition(() => release !== null || lock.gone || deleteReason !== null);
+      }
       lock.markReleasing();
       if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId, lock: lock.ref });
-      if (!lock.gone) await lock.release();
+      // after a local activity, whether the holder has ended yet depends on the order (see
+      // SETTLE_AFTER_LAUNCHES): delete our contender whatever it says (harmless when gone)
+      if (patched(SETTLE_AFTER_LAUNCHES)) await lock.release({ evenIfGone: true });
+      else if (!lock.gone) await lock.release();
     }
 
     // ---- lifecycle: wait for used / hold / delete / max-ready-age -------------------------------

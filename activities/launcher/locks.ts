@@ -6,7 +6,7 @@
 // The fast path: tryLock (a local activity) takes a free lock at once and the workflow goes on;
 // holdLock then adopts that contender ("adopt" mode) without a signal round trip.
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { isNoNode } from '../../lib/zk/errors';
 import { sortContenders, ZkLock } from '../../lib/zk/lock';
 import { type ZkSession } from '../../lib/zk/session';
@@ -65,12 +65,20 @@ export async function deleteContenders(session: ZkSession, lock: ReleaseLockInpu
 }
 
 export function createLockActivities(session: () => ZkSession) {
-  /** Asks the workflow whether it still wants the lock (false when it is gone or letting go). */
+  /**
+   * Asks the workflow whether it still wants the lock (false when it is gone or letting go). A
+   * query that fails for any other reason (Temporal unreachable, no worker to answer) throws, so
+   * the holder is retried: taking "no answer" for "not wanted" would give up a lock the workflow
+   * still counts on.
+   */
   const wanted = (ctx: Context, input: HoldLockInput): Promise<boolean> =>
     ctx.client.workflow
       .getHandle(input.workflowId)
       .query(lockWantedQuery, input.token)
-      .catch(() => false);
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      });
 
   return {
     async holdLock(input: HoldLockInput): Promise<HoldLockResult> {

@@ -1,7 +1,8 @@
 // Lock holders adopting a lock a local activity took (tryLock), on real ZooKeeper and a real
 // Temporal server: in the same session the holder just watches its contender; across processes
 // (two ZooKeeper sessions) it takes the lock in its own session when the first session dies while
-// the workflow still wants the lock, and lets go when the workflow released it on purpose.
+// the workflow still wants the lock, and lets go when the workflow released it on purpose (or is
+// gone); a workflow that cannot answer is not taken for one that let go.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@temporalio/client';
@@ -14,7 +15,7 @@ import { sortContenders } from '../../lib/zk/lock';
 import { contendersWithToken, createLockActivities } from '../../activities/launcher/locks';
 import type { HoldLockResult } from '../../activities/launcher/api';
 import { eventually } from '../harness/eventually';
-import { finishSignal, setWantedSignal } from './fixtures/lock-owner';
+import { failQueriesSignal, finishSignal, setWantedSignal } from './fixtures/lock-owner';
 
 let zkServer: ZooKeeperServer;
 let temporal: TemporalDevServer;
@@ -109,4 +110,27 @@ test('across sessions: a contender deleted on purpose before the holder started 
   assert.deepEqual(await h.result, { kind: 'released' });
   assert.deepEqual(await b.getChildren(lock.lockPath), [], 'nothing taken back');
   await wf.signal(finishSignal);
+});
+
+test('across sessions: a holder whose workflow cannot answer does not give the lock up (it fails, to be retried)', async () => {
+  const [a, b] = [await session(), await session()];
+  const lock = { lockPath: '/test/locks/mute/lock', token: 'mute-token' };
+  const wf = await owner('owner-mute');
+  assert.equal(await createLockActivities(() => a).tryLock(lock), true);
+  const h = holder(b, { ...lock, workflowId: wf.workflowId });
+  await new Promise((r) => setTimeout(r, 500));
+  await wf.signal(failQueriesSignal);
+  await a.close(); // the session that took the lock dies; the holder asks the workflow, which does not answer
+  await assert.rejects(h.result, /no answer/, 'no "released" the workflow never said');
+  await wf.signal(finishSignal);
+});
+
+test('across sessions: a holder whose workflow no longer exists lets go', async () => {
+  const [a, b] = [await session(), await session()];
+  const lock = { lockPath: '/test/locks/orphan/lock', token: 'orphan-token' };
+  assert.equal(await createLockActivities(() => a).tryLock(lock), true);
+  await a.close();
+  const h = holder(b, { ...lock, workflowId: 'no-such-workflow' });
+  assert.deepEqual(await h.result, { kind: 'released' });
+  assert.deepEqual(await b.getChildren(lock.lockPath), [], 'nothing taken back');
 });

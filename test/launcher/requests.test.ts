@@ -1,11 +1,13 @@
 // How requests are served: several nodes and labels in requested order, unknown labels declined
 // until the request fails, max-servers making a request wait (still `requested`, the pool paused) until nodes are freed,
-// and a request withdrawn by Zuul while its node is still booting.
+// and a request withdrawn by Zuul while its node is still booting (alone, or beside a reused node).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics } from '../harness/stack';
 import { listNodes, readRequest } from '../../activities/launcher/store';
 import { registeredPools } from '../../lib/zk/operations/components';
+import { assertNoLocks, failedWorkflowTasks } from '../harness/invariants';
+import { nodeStatusQuery, workflowIds } from '../../workflows/messages';
 
 const stack = useStack(
   (cloud) => ({
@@ -120,5 +122,46 @@ test('a request withdrawn while its node boots leaves a READY, unallocated node 
     // and the next request for that label reuses it
     const out = await s.zuul(['request', '--label', 'slowboot', '--wait', '--timeout', '60']);
     assert.deepEqual((out.final as { nodes: string[] }).nodes, [node.id]);
+  });
+});
+
+test('a request withdrawn while one of its nodes boots and another is reused: both go free once the launch ends, no lock left, no workflow task failed', async (t) => {
+  const s = stack();
+  await withDiagnostics(s, t, async () => {
+    // a READY, unallocated slowboot node to reuse (a request withdrawn while it booted)
+    await s.sim.admin.setBootDelay(0);
+    const first = await s.zuul(['request', '--label', 'slowboot']);
+    await s.zuul(['cancel', '--id', first.request_id as string]);
+    const spare = await eventually('a spare READY slowboot node', async () =>
+      (await listNodes(s.zk)).find((n) => n.type.includes('slowboot') && n.state === 'ready' && !n.allocated_to),
+    );
+    // two slowboot nodes: the spare is reused (allocated, locked), the other boots for 5 s
+    await s.sim.admin.setBootDelay(5000);
+    const sub = await s.zuul(['request', '--label', 'slowboot', '--label', 'slowboot']);
+    const requestId = sub.request_id as string;
+    const launching = await eventually('the second node building', async () =>
+      (await listNodes(s.zk)).find((n) => n.type.includes('slowboot') && n.state === 'building' && n.allocated_to === requestId),
+    );
+    assert.equal((await listNodes(s.zk)).find((n) => n.id === spare.id)?.allocated_to, requestId, 'the spare node is allocated to the request');
+    await s.zuul(['cancel', '--id', requestId]);
+    const ids = [spare.id, launching.id];
+    await eventually(
+      'both nodes READY, unallocated and unlocked',
+      async () => {
+        const nodes = (await listNodes(s.zk)).filter((n) => ids.includes(n.id));
+        if (nodes.length !== 2 || !nodes.every((n) => n.state === 'ready' && !n.allocated_to)) return false;
+        await assertNoLocks(s, [requestId], ids);
+        return true;
+      },
+      60_000,
+    );
+    // the lead node workflow carried the request to its end (it would hang on a reused lock otherwise)
+    const status = await s.client.workflow.getHandle(workflowIds.node(launching.id)).query(nodeStatusQuery);
+    assert.equal(status.request?.requestId, requestId, 'the launched node is the lead, carrying the request');
+    assert.equal(status.request?.outcome, 'withdrawn');
+    const { failed, runs } = await failedWorkflowTasks(s.client, `WorkflowType = "nodeWorkflow"`);
+    assert.ok(runs >= 2);
+    assert.deepEqual(failed, []);
+    await s.sim.admin.setBootDelay(0);
   });
 });

@@ -113,11 +113,15 @@ export class HeldLock {
     this.releasing = true;
   }
 
-  /** Deletes our contender and waits for the holder to finish. Harmless if not held. */
-  async release(): Promise<void> {
+  /**
+   * Deletes our contender and waits for the holder to finish. Harmless if not held. `evenIfGone`:
+   * delete it even when the holder has already ended, so the commands do not depend on whether
+   * its end was seen yet.
+   */
+  async release(opts: { evenIfGone?: boolean } = {}): Promise<void> {
     if (this.state === 'idle' || this.state === 'unavailable') return;
     this.releasing = true;
-    if (!this.gone) await zkActivities.releaseLock(this.ref);
+    if (!this.gone || opts.evenIfGone) await zkActivities.releaseLock(this.ref);
     await this.settle();
   }
 

@@ -7,7 +7,7 @@
 // launch failed), hands the request back to the queue (a launch hit the cloud's quota) or lets
 // go (Zuul withdrew it). One workflow per node, none per request: a one-node request costs one
 // workflow. A request never waits for capacity here: waiting requests stay in ZooKeeper.
-import { condition, getExternalWorkflowHandle, log, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, ParentClosePolicy, patched, setHandler, startChild } from '@temporalio/workflow';
 import type { AcceptedClaim, HeldNode, NodeEndState } from '../../activities/launcher/api';
 import { HeldLock } from './held-lock';
 import { nodeSearchAttributes } from '../../lib/temporal/search-attributes';
@@ -37,11 +37,27 @@ export interface LeadNode {
 }
 
 const requestLockPath = (id: string) => `/nodepool/requests-lock/${id}`;
+
+/**
+ * Patch id (tools/replay/README.md says how workflow code changes): the carrier decides only
+ * once every launch has ended, and never on the state of a lock holder. Why: a local activity
+ * that runs past a workflow task's heartbeat (markReady waiting for a lock to be taken back after
+ * a crash, any ZooKeeper call while ZooKeeper is down) can be resolved before an activity
+ * completion or signal that arrived meanwhile, and replayed after it. A decision that compares
+ * the two (the lead's own launch ending — after markReady — against "Zuul withdrew it" or "our
+ * request lock holder ended") could then go another way on replay: bench/chaos.ts found 1 node
+ * workflow in 100 failing with a non-determinism error. Waiting for every launch first and
+ * letting the ZooKeeper step tell (fulfilRequest: 'gone' or 'lost', a recorded result) makes the
+ * order irrelevant.
+ */
+export const SETTLE_AFTER_LAUNCHES = 'settle-after-launches';
 const nodeLockPath = (id: string) => `/nodepool/nodes/${id}/lock`;
 
 export class RequestCarrier {
   readonly status: RequestStatus;
   private withdrawn = false;
+  /** SETTLE_AFTER_LAUNCHES is in force (false only while replaying a history from before it). */
+  readonly settlesAfterLaunches: boolean;
   private readonly launched = new Map<string, { state: NodeEndState; lockToken: string | null }>();
   private readonly requestLock: HeldLock;
   private readonly slots: Slot[];
@@ -54,9 +70,11 @@ export class RequestCarrier {
     private readonly lead: LeadNode,
   ) {
     const { pool } = claim;
+    this.settlesAfterLaunches = patched(SETTLE_AFTER_LAUNCHES);
     this.status = { requestId, phase: 'pending', pool: `${pool.provider}-${pool.pool}`, outcome: null, nodes: [] };
     setHandler(requestWithdrawnSignal, () => {
       this.withdrawn = true;
+      if (this.settlesAfterLaunches && this.status.outcome === null) this.setPhase('withdrawn by Zuul; waiting for launches to end');
     });
     setHandler(nodeLaunchedSignal, ({ nodeId, state, lockToken }) => {
       this.launched.set(nodeId, { state, lockToken });
@@ -114,7 +132,12 @@ export class RequestCarrier {
     // ---- wait for every launch to end -------------------------------------------------------
     const launching = () => this.slots.filter((s) => s.kind === 'launching');
     const allEnded = () => launching().every((s) => this.launched.has(s.nodeId));
-    this.setPhase('waiting for launches');
+    if (!this.withdrawn) this.setPhase('waiting for launches');
+    if (this.settlesAfterLaunches) {
+      // a withdrawn request or a lost lock is found by the ZooKeeper step (fulfil: 'gone'/'lost')
+      await condition(allEnded);
+      return this.settle(launching());
+    }
     await condition(() => this.withdrawn || !this.requestLock.held || allEnded());
 
     // Once every launch has ended the request is settled even if our lock holder has finished:
@@ -130,9 +153,14 @@ export class RequestCarrier {
       return 'withdrawn';
     }
 
+    return this.settle(launching());
+  }
+
+  /** Every launch has ended: fulfil, decline or hand back. */
+  private settle(launching: Slot[]): Promise<RequestOutcome> {
     let failed = false;
     let aborted = false;
-    for (const slot of launching()) {
+    for (const slot of launching) {
       const end = this.launched.get(slot.nodeId);
       if (end?.state === 'ready') {
         slot.kind = 'ready';
@@ -149,9 +177,15 @@ export class RequestCarrier {
     return this.fulfil();
   }
 
-  /** Reused nodes whose locks we hold (launched nodes' locks are their workflows'). */
+  /**
+   * Reused nodes whose locks we hold (launched nodes' locks are their workflows'). With
+   * SETTLE_AFTER_LAUNCHES every reused node: the activity checks in ZooKeeper which locks are still
+   * ours, so the holders' state (an order-dependent view) does not matter.
+   */
   private heldReused(): HeldNode[] {
-    return this.slots.filter((s) => s.kind === 'reused' && s.lock?.held).map((s) => ({ nodeId: s.nodeId, lock: (s.lock as HeldLock).ref }));
+    return this.slots
+      .filter((s) => s.kind === 'reused' && (this.settlesAfterLaunches || s.lock?.held))
+      .map((s) => ({ nodeId: s.nodeId, lock: (s.lock as HeldLock).ref }));
   }
 
   /** Before an activity deletes our contenders: the holders must not take them back. */
@@ -187,8 +221,8 @@ export class RequestCarrier {
     this.letGo();
     this.lead.lock.markReleasing();
     const r = await zkActivities.fulfilRequest({ requestId: this.requestId, nodeIds, nodeLocks, requestLock: this.requestLock.ref });
-    if (r === 'lost') {
-      // the request may be someone else's now: free our nodes, as for a withdrawn request
+    if (r === 'lost' || (r === 'gone' && this.settlesAfterLaunches)) {
+      // withdrawn by Zuul, or someone else's now: free our nodes (reused ones too)
       await zkActivities.abandonRequest({ requestId: this.requestId, nodes: this.heldReused(), requestLock: this.requestLock.ref });
       await this.freeLaunched();
     } else {
