@@ -53,6 +53,22 @@ export async function holdsLock(session: ZkSession, lock: ReleaseLockInput): Pro
   return got?.data.toString('utf8') === lock.token;
 }
 
+/**
+ * Takes a lock nobody holds or waits for, with our token, in this session (the contender stays
+ * when this returns true; the workflow's holder adopts or replaces it). False if anyone is there.
+ */
+export async function takeIfFree(session: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
+  try {
+    if ((await session.getChildren(lock.lockPath)).length > 0) return false;
+  } catch (e) {
+    if (!isNoNode(e)) throw e;
+  }
+  const zkLock = new ZkLock(session, lock.lockPath, lock.token);
+  const got = await zkLock.acquire({ blocking: false });
+  if (got) zkLock.abandon();
+  return got;
+}
+
 /** Deletes our contenders (by token): releases the lock, from any process. */
 export async function deleteContenders(session: ZkSession, lock: ReleaseLockInput): Promise<void> {
   for (const c of await contendersWithToken(session, lock.lockPath, lock.token)) {

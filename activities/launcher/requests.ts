@@ -7,7 +7,8 @@ import { log } from '../../lib/log';
 import { readRequest, updateRequest } from './store';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { registeredPools } from './pools';
-import { deleteContenders, holdsLock } from './locks';
+import { deleteContenders, holdsLock, takeIfFree } from './locks';
+import { readNode } from './store';
 import { type LauncherContext } from './context';
 import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, ReleaseLockInput } from './api';
 
@@ -29,13 +30,37 @@ async function freeNodes(zk: ZkSession, nodes: HeldNode[]): Promise<void> {
 
 const sameNodes = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/**
+ * Whether the request lock is ours to write under. After a launcher is killed, our contender dies
+ * with its session, and the lock holder's retry takes the lock back only once the workflow
+ * answers its "still wanted?" query — which it cannot while the very workflow task that runs this
+ * step is open. So a lock nobody holds, on a request still `pending` whose nodes (the ones we
+ * bring) are allocated to it, is taken back here: no one else can have accepted it (admission
+ * takes only `requested` ones, lost-request cleanup leaves a request its lead still carries).
+ */
+async function requestLockIsOurs(zk: ZkSession, requestId: string, lock: ReleaseLockInput, nodeIds: string[]): Promise<boolean> {
+  if (await holdsLock(zk, lock)) return true;
+  const cur = await readRequest(zk, requestId);
+  if (cur?.value.state !== 'pending') return false;
+  for (const id of nodeIds) if ((await readNode(zk, id))?.value.allocated_to !== requestId) return false;
+  if (!(await takeIfFree(zk, lock))) return false;
+  // under the lock now: still pending (a reset between the read and the lock is seen here)
+  if ((await readRequest(zk, requestId))?.value.state === 'pending') {
+    requestLog.info({ requestId }, 'request lock taken back after its session ended');
+    return true;
+  }
+  await deleteContenders(zk, lock);
+  return false;
+}
+const requestLog = log('request');
+
 export function createRequestActivities(ctx: LauncherContext) {
   const logger = log('request');
   return {
     async declineRequest(input: DeclineInput): Promise<DeclineResult> {
       const zk = ctx.zk();
       await freeNodes(zk, input.nodes);
-      if (!(await holdsLock(zk, input.requestLock))) {
+      if (!(await requestLockIsOurs(zk, input.requestId, input.requestLock, []))) {
         logger.info({ requestId: input.requestId, reason: input.reason }, 'not declining: the request lock is no longer ours');
         return (await readRequest(zk, input.requestId)) ? 'requested' : 'gone';
       }
@@ -60,7 +85,7 @@ export function createRequestActivities(ctx: LauncherContext) {
       }
       // a re-run after a crash: the first run fulfilled it (and let go of every lock)
       if (cur.value.state === 'fulfilled' && sameNodes(cur.value.nodes, input.nodeIds)) return 'fulfilled';
-      if (!(await holdsLock(zk, input.requestLock))) return 'lost';
+      if (!(await requestLockIsOurs(zk, input.requestId, input.requestLock, input.nodeIds))) return 'lost';
       // 1. unlock the nodes first, so Zuul does not wait on them
       for (const l of input.nodeLocks) await deleteContenders(zk, l);
       // 2. the request, nodes in node_types order
@@ -88,7 +113,7 @@ export function createRequestActivities(ctx: LauncherContext) {
     async returnRequest(input: { requestId: string; reason: string; nodes: HeldNode[]; requestLock: ReleaseLockInput }): Promise<void> {
       const zk = ctx.zk();
       await freeNodes(zk, input.nodes);
-      if (!(await holdsLock(zk, input.requestLock))) return void logger.info({ requestId: input.requestId }, 'not handing back: the request lock is no longer ours');
+      if (!(await requestLockIsOurs(zk, input.requestId, input.requestLock, []))) return void logger.info({ requestId: input.requestId }, 'not handing back: the request lock is no longer ours');
       const r = await updateRequest(zk, input.requestId, (req) => {
         if (req.state !== 'pending') return false;
         req.nodes = [];

@@ -16,6 +16,7 @@ import { spawnServer, stopProcess, killProcess } from '../../tools/servers/proce
 import { repoRoot } from '../../tools/servers/paths';
 import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
 import { startTemporalDevServer, type TemporalDevServer } from '../../tools/servers/temporal';
+import { startTemporalCluster, type TemporalCluster, type TemporalClusterOptions } from '../../tools/servers/temporal-cluster';
 
 export interface BuilderStack {
   dir: string;
@@ -27,6 +28,8 @@ export interface BuilderStack {
   /** The servers (tests of unreachable ones stop and start them). */
   zkServer: ZooKeeperServer;
   temporal: TemporalDevServer;
+  /** The Temporal cluster (PostgreSQL + one process per service) when started with `temporalCluster`. */
+  temporalCluster: TemporalCluster | undefined;
   configPath: string;
   cloudsFile: string;
   env: Record<string, string>;
@@ -46,19 +49,32 @@ export interface BuilderStack {
 export const CLOUD_QCOW2 = 'sim';
 export const CLOUD_RAW = 'sim-raw';
 
-export function useBuilderStack(initialConfig: () => Record<string, unknown>): () => BuilderStack {
+/** temporalCluster: a real Temporal cluster (tools/servers/temporal-cluster.ts) instead of the dev server. */
+export function useBuilderStack(initialConfig: () => Record<string, unknown>, opts: { temporalCluster?: boolean | TemporalClusterOptions } = {}): () => BuilderStack {
   let zkServer: ZooKeeperServer | undefined;
   let temporal: TemporalDevServer | undefined;
+  let cluster: TemporalCluster | undefined;
   let stack: BuilderStack | undefined;
   let builder: ChildProcess | undefined;
   let connection: Connection | undefined;
   let statsd: Socket | undefined;
 
   before(async () => {
-    [zkServer, temporal] = await Promise.all([startZooKeeper(), startTemporalDevServer()]);
-    const zks = zkServer;
-    const tmp = temporal;
     const dir = mkdtempSync(join(tmpdir(), 'nodepool-builder-e2e-'));
+    const startTemporal = async (): Promise<TemporalDevServer> => {
+      if (!opts.temporalCluster) return startTemporalDevServer();
+      // its logs stay in dir/temporal-cluster
+      cluster = await startTemporalCluster({ dir: join(dir, 'temporal-cluster'), ...(typeof opts.temporalCluster === 'object' ? opts.temporalCluster : {}) });
+      return cluster;
+    };
+    // one failing must not leave the other running (it would keep the test process alive)
+    const [zkStarted, temporalStarted] = await Promise.allSettled([startZooKeeper(), startTemporal()]);
+    if (zkStarted.status === 'fulfilled') zkServer = zkStarted.value;
+    if (temporalStarted.status === 'fulfilled') temporal = temporalStarted.value;
+    if (zkStarted.status === 'rejected') throw zkStarted.reason;
+    if (temporalStarted.status === 'rejected') throw temporalStarted.reason;
+    const zks = zkStarted.value;
+    const tmp = temporalStarted.value;
     const imagesDir = join(dir, 'images');
     const logDir = join(dir, 'logs');
     mkdirSync(imagesDir);
@@ -96,6 +112,7 @@ export function useBuilderStack(initialConfig: () => Record<string, unknown>): (
       client,
       zkServer: zks,
       temporal: tmp,
+      temporalCluster: cluster,
       configPath,
       cloudsFile,
       env,

@@ -38,6 +38,12 @@ export interface Stack {
   startLauncher(extraEnv?: Record<string, string>, nodeArgs?: string[], args?: string[], opts?: Pick<LauncherOptions, 'webappPort'>): Promise<void>;
   /** Another nodepool-launcher process on the same config (logs to launcher-<name>.log). */
   startOtherLauncher(name: string, opts?: LauncherOptions): LauncherProcess;
+  /**
+   * nodepool-builder --fake (the fake disk-image-create) on the same config, logging to
+   * builder.log; `running` resolves once it logged "builder running". The config needs images-dir.
+   * Stopped with the stack.
+   */
+  startBuilder(opts?: { env?: Record<string, string> }): LauncherProcess;
   stopLauncher(): Promise<void>;
   killLauncher(): Promise<void>;
   launcherLog: string;
@@ -82,13 +88,13 @@ export interface StackHandle extends Stack {
 
 const logSize = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
 
-/** Waits until a launcher process logged "launcher running" after byte `from` of its log. */
-async function launcherRunning(logFile: string, from: number, child: ChildProcess): Promise<void> {
+/** Waits until a launcher (or builder) process logged "<what> running" after byte `from` of its log. */
+async function launcherRunning(logFile: string, from: number, child: ChildProcess, what = 'launcher'): Promise<void> {
   await pollUntil(
-    'launcher running',
+    `${what} running`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-      return existsSync(logFile) && readFileSync(logFile).subarray(from).includes('"launcher running"');
+      if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      return existsSync(logFile) && readFileSync(logFile).subarray(from).includes(`"${what} running"`);
     },
     90_000,
     100,
@@ -138,6 +144,28 @@ export async function startStack(
   const launcherLog = join(dir, 'launcher.log');
   let launcher: ChildProcess | undefined;
   const others = new Set<() => ChildProcess | undefined>();
+  /** A daemon beside the stack's launcher, stopped with the stack; `running` once it says so. */
+  const daemon = (log: string, spawn: () => ChildProcess, what: string, stopMs: number): LauncherProcess => {
+    const from = logSize(log);
+    let child: ChildProcess | undefined = spawn();
+    others.add(() => child);
+    const running = launcherRunning(log, from, child, what);
+    return {
+      log,
+      running,
+      get pid() {
+        return child?.pid;
+      },
+      async stop() {
+        if (child) await stopProcess(child, stopMs);
+        child = undefined;
+      },
+      async kill() {
+        if (child) await killProcess(child);
+        child = undefined;
+      },
+    };
+  };
   let lastConfig: Record<string, unknown> = {};
   /** Per-launcher copies of nodepool.yaml (path → web app port), rewritten by writeConfig. */
   const ownConfigs = new Map<string, number>();
@@ -203,25 +231,13 @@ export async function startStack(
     },
     startOtherLauncher(name, opts = {}) {
       const log = join(dir, `launcher-${name}.log`);
-      const from = logSize(log);
-      let child: ChildProcess | undefined = spawnLauncher(log, join(dir, `launcher-${name}.pid`), opts.env, [], [], configFor(name, opts.webappPort));
-      others.add(() => child);
-      const running = launcherRunning(log, from, child);
-      return {
-        log,
-        running,
-        get pid() {
-          return child?.pid;
-        },
-        async stop() {
-          if (child) await stopProcess(child, 15_000);
-          child = undefined;
-        },
-        async kill() {
-          if (child) await killProcess(child);
-          child = undefined;
-        },
-      };
+      return daemon(log, () => spawnLauncher(log, join(dir, `launcher-${name}.pid`), opts.env, [], [], configFor(name, opts.webappPort)), 'launcher', 15_000);
+    },
+    startBuilder(opts = {}) {
+      const log = join(dir, 'builder.log');
+      const args = [join(repoRoot, 'workers', 'builder.ts'), '-c', configPath, '-f', '--fake', '-p', join(dir, 'builder.pid')];
+      const env = { ...process.env, NODE_OPTIONS: '', TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: temporalNamespace, OS_CLIENT_CONFIG_FILE: cloudsFile, ...opts.env };
+      return daemon(log, () => spawnServer(process.execPath, ['--import', 'tsx', ...args], log, { cwd: repoRoot, env }), 'builder', 40_000);
     },
     async stopLauncher() {
       if (launcher) await stopProcess(launcher, 15_000);

@@ -3,6 +3,7 @@
 // (a retryable failure: the local activity is retried until the holder holds the lock), not go
 // on as if the node were READY — that fulfilled a request with a node still `building`, which the
 // workflow then deleted as an orphan (seen once in the kill -9 test on a loaded machine).
+// Fulfilment in the same situation takes back a request lock nobody holds any more.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
@@ -87,5 +88,39 @@ void test('a carrier re-run after a crash that withdraws a request it had alread
     const after = (await readNode(s, node.id))?.value;
     assert.equal(after?.allocated_to ?? null, requestState === 'fulfilled' ? r.id : null, `request ${requestState}`);
     await deleteNode(s, after!);
+  }
+});
+
+void test('fulfilment after a crash takes back a request lock nobody holds (its session ended, the holder not back yet); not one someone holds, nor a request no longer pending', async () => {
+  const { createRequestActivities } = await import('../../activities/launcher/requests');
+  const { newRequest, setRequestState } = await import('../../lib/zk/codec-request');
+  const { submitRequest, readRequest, storeRequest } = await import('../../lib/zk/operations/requests');
+  const activities = createRequestActivities(ctx());
+  for (const situation of ['free', 'held by someone', 'requested again'] as const) {
+    const r = newRequest({ node_types: ['a'], requestor: 'zuul' });
+    await submitRequest(other, r, { ephemeral: false, priority: 200 });
+    const cur = (await readRequest(other, r.id))!;
+    setRequestState(cur.value, situation === 'requested again' ? 'requested' : 'pending');
+    await storeRequest(other, cur.value, cur.version);
+    const { node, lock } = await createNodeLocked(s, newNode({ provider: 'p', type: ['a'], allocated_to: r.id }));
+    setNodeState(node, 'ready');
+    await storeNode(s, node);
+    const requestLock = { lockPath: `/nodepool/requests-lock/${r.id}`, token: 'ours' };
+    const theirs = new ZkLock(other, requestLock.lockPath, 'theirs');
+    if (situation === 'held by someone') assert.equal(await theirs.acquire({ blocking: false }), true);
+    const out = await activities.fulfilRequest({ requestId: r.id, nodeIds: [node.id], nodeLocks: [], requestLock });
+    const after = (await readRequest(s, r.id))!.value;
+    if (situation === 'free') {
+      assert.equal(out, 'fulfilled');
+      assert.equal(after.state, 'fulfilled');
+      assert.deepEqual(after.nodes, [node.id]);
+      assert.deepEqual(await s.getChildren(requestLock.lockPath), [], 'the lock taken back is let go of');
+    } else {
+      assert.equal(out, 'lost', situation);
+      assert.equal(after.state, situation === 'requested again' ? 'requested' : 'pending', 'nothing written');
+    }
+    if (situation === 'held by someone') await theirs.release();
+    await lock.release();
+    await deleteNode(s, (await readNode(s, node.id))!.value);
   }
 });
