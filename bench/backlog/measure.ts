@@ -8,16 +8,114 @@ import { NODES, nodePath, isNodeId } from '../../lib/zk/paths';
 import { isNoNode } from '../../lib/zk/errors';
 import { type ZkSession } from '../../lib/zk/session';
 
+/** /proc/<pid>/stat after the command name: fields[0] is the state, [1] the ppid, [11..14] utime, stime, cutime, cstime (ticks). */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** utime + stime of a process, in seconds (NaN when it is gone or unknown). */
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : NaN;
+}
+
+/**
+ * What the benches watch: one process by pid (its own CPU), or a group of processes found anew at
+ * every reading (so a restarted server is found under its new pid), whose CPU includes what their
+ * exited children used (cutime + cstime: PostgreSQL's backends that came and went). A group that
+ * has no process now reads NaN.
+ */
+export type Watched = number | undefined | (() => number[]);
+
+/** A process and its direct children (PostgreSQL's postmaster and its backends, which leave its process group). */
+export function withChildren(parent: number | undefined): number[] {
+  if (!parent || !statFields(parent)) return [];
+  const pids = [parent];
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === parent) pids.push(Number(entry));
   }
+  return pids;
+}
+
+const pidsOf = (w: Watched): number[] => (typeof w === 'function' ? w() : w ? [w] : []);
+
+/** CPU seconds of what is watched (see Watched); NaN when none of it runs. */
+export function watchedCpuSeconds(w: Watched): number {
+  if (typeof w !== 'function') return cpuSeconds(w);
+  let total = 0;
+  let found = 0;
+  for (const pid of w()) {
+    const f = statFields(pid);
+    if (!f) continue;
+    found++;
+    total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return found ? total / 100 : NaN;
+}
+
+function statusKiB(pid: number, file: 'status' | 'smaps_rollup', key: string): number | undefined {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sumMiB(w: Watched, file: 'status' | 'smaps_rollup', key: string): number {
+  let kib = 0;
+  let found = 0;
+  for (const pid of pidsOf(w)) {
+    const v = statusKiB(pid, file, key);
+    if (v === undefined) continue;
+    kib += v;
+    found++;
+  }
+  return found ? kib / 1024 : NaN;
+}
+
+/**
+ * Peak resident set (VmHWM) in MiB, summed over a group's processes now running (shared memory,
+ * e.g. PostgreSQL's shared buffers, counts once per process that touched it); NaN when none runs.
+ */
+export const peakRssMiBOf = (w: Watched): number => sumMiB(w, 'status', 'VmHWM');
+
+/** Proportional set size now (shared pages split between the processes mapping them), MiB, summed; NaN when none runs. */
+export const pssMiBOf = (w: Watched): number => sumMiB(w, 'smaps_rollup', 'Pss');
+
+/** How many processes a group has now. */
+export const processCount = (w: Watched): number => pidsOf(w).filter((pid) => statFields(pid)).length;
+
+/** The processes of a Temporal cluster (tools/servers/temporal-cluster.ts), by the names the benches print. */
+export const clusterParts = ['frontend', 'history', 'matching', 'worker', 'PostgreSQL'] as const;
+export type ClusterPart = (typeof clusterParts)[number];
+
+/**
+ * Each cluster process as Watched, read from `cluster.pids` at every reading (a restarted
+ * service has a new pid), PostgreSQL with its backends; and `all`, the whole cluster as one.
+ */
+export function clusterWatched(cluster: { readonly pids: Readonly<Record<'frontend' | 'history' | 'matching' | 'worker' | 'postgres', number | undefined>> }): {
+  parts: Record<ClusterPart, Watched>;
+  all: Watched;
+} {
+  const one = (s: 'frontend' | 'history' | 'matching' | 'worker') => () => {
+    const pid = cluster.pids[s];
+    return pid ? [pid] : [];
+  };
+  const parts: Record<ClusterPart, Watched> = {
+    frontend: one('frontend'),
+    history: one('history'),
+    matching: one('matching'),
+    worker: one('worker'),
+    PostgreSQL: () => withChildren(cluster.pids.postgres),
+  };
+  return { parts, all: () => clusterParts.flatMap((p) => pidsOf(parts[p])) };
 }
 
 /** The java process running this ZooKeeper (its command line names the zoo.cfg in its data dir). */
@@ -47,9 +145,9 @@ export interface CpuSnapshot {
   cpu: Record<string, number>;
 }
 
-export function snapshot(pids: Record<string, number | undefined>): CpuSnapshot {
+export function snapshot(pids: Record<string, Watched>): CpuSnapshot {
   const cpu: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) cpu[name] = cpuSeconds(pid);
+  for (const [name, w] of Object.entries(pids)) cpu[name] = watchedCpuSeconds(w);
   cpu.bench = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   return { at: Date.now(), cpu };
 }

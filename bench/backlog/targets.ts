@@ -1,5 +1,8 @@
 // The launchers bench/backlog.ts can measure, each on a fresh ZooKeeper and OpenStack simulator:
 //   ours:        test/harness/stack.ts (Temporal dev server + nodepool-launcher child process);
+//                with `cluster`, a real Temporal cluster instead of the dev server
+//                (tools/servers/temporal-cluster.ts: PostgreSQL + frontend, history, matching and
+//                worker processes), each of its processes watched on its own;
 //   Nodepool 11: `nodepool-launcher` from a Python venv (pip install nodepool==11.0.0 cachetools).
 //                Nodepool only talks to ZooKeeper over TLS, so that ZooKeeper also listens on a
 //                TLS port (test/harness/tls.ts certificates); the bench itself uses the plain one.
@@ -18,7 +21,8 @@ import { isNoNode } from '../../lib/zk/errors';
 import { componentKindPath } from '../../lib/zk/paths';
 import { startZooKeeper, type ZooKeeperServer } from '../../tools/servers/zookeeper';
 import { freePort, spawnServer, stopProcess } from '../../tools/servers/process';
-import { findZooKeeperPid } from './measure';
+import { temporalClusterBinaries, temporalServerVersion } from '../../tools/servers/temporal-cluster';
+import { clusterWatched, findZooKeeperPid, type ClusterPart, type Watched } from './measure';
 
 export interface TargetOptions {
   label: string;
@@ -26,6 +30,8 @@ export interface TargetOptions {
   pool: string;
   maxServers: number;
   bootDelayMs: number;
+  /** Ours on a Temporal cluster instead of the dev server. */
+  cluster?: boolean;
 }
 
 export interface Target {
@@ -34,8 +40,10 @@ export interface Target {
   /** The bench's session for reading (plain port). */
   zk: ZkSession;
   zkServer: ZooKeeperServer;
-  /** The processes whose CPU time counts. */
-  pids: Record<string, number | undefined>;
+  /** The processes whose CPU time counts (`temporal`: the dev server, or the whole cluster as one). */
+  pids: { launcher?: number; temporal?: Watched; zookeeper?: number };
+  /** A Temporal cluster's processes one by one (frontend, history, matching, worker, PostgreSQL with its backends). */
+  temporalParts?: Record<ClusterPart, Watched>;
   /** Temporal, when the launcher uses it. */
   temporal?: Client;
   launcherLog: string;
@@ -79,8 +87,15 @@ async function waitForPool(zk: ZkSession, child: () => ChildProcess | undefined,
   }
 }
 
+/** Throws, saying how to build it, when the cluster's binaries are missing (before anything is started). */
+export function checkClusterBinaries(): void {
+  const bins = temporalClusterBinaries();
+  if ('missing' in bins) throw new Error(`the Temporal cluster cannot be started: ${bins.missing}; it takes 5–10 minutes, once per machine`);
+}
+
 export async function startOurLauncher(o: TargetOptions): Promise<Target> {
-  const stack = await startStack((cloud) => launcherConfig(cloud, o), { bootDelayMs: o.bootDelayMs });
+  if (o.cluster) checkClusterBinaries();
+  const stack = await startStack((cloud) => launcherConfig(cloud, o), { bootDelayMs: o.bootDelayMs, temporalCluster: !!o.cluster });
   try {
     await prepareCloud(stack.sim);
     await stack.startLauncher();
@@ -89,11 +104,13 @@ export async function startOurLauncher(o: TargetOptions): Promise<Target> {
     await stack.stop();
     throw e;
   }
+  const cluster = stack.temporalCluster ? clusterWatched(stack.temporalCluster) : undefined;
   return {
-    what: 'our launcher',
+    what: cluster ? `our launcher on a Temporal cluster ${temporalServerVersion()} (frontend, history, matching, worker + PostgreSQL)` : 'our launcher on the Temporal dev server',
     zk: stack.zk,
     zkServer: stack.zkServer,
-    pids: { launcher: stack.launcherPid, temporal: stack.temporal.pid, zookeeper: findZooKeeperPid(stack.zkServer) },
+    pids: { launcher: stack.launcherPid, temporal: cluster ? cluster.all : stack.temporal.pid, zookeeper: findZooKeeperPid(stack.zkServer) },
+    ...(cluster ? { temporalParts: cluster.parts } : {}),
     temporal: stack.client,
     launcherLog: stack.launcherLog,
     stop: () => stack.stop(),

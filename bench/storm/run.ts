@@ -6,18 +6,32 @@
 //   3. Zuul returns every node (lock, delete the request, in-use, used, unlock) and the bench waits
 //      until no node znode, server or floating IP is left; CPU and the simulator's per-route
 //      request counters are read before step 2 and after step 3.
-import { readFileSync } from 'node:fs';
+// On a Temporal cluster the same readings are taken of each of its processes (frontend, history,
+// matching, worker, PostgreSQL with its backends), and `temporal` is their sum.
 import { type Client } from '@temporalio/client';
 import { decodeRequest } from '../../lib/zk/codec-request';
 import { requestPath } from '../../lib/zk/paths';
-import { cpuSeconds, nodeIdsNow } from '../backlog/measure';
+import { clusterParts, cpuSeconds, nodeIdsNow, peakRssMiBOf, processCount, pssMiBOf, watchedCpuSeconds, type ClusterPart } from '../backlog/measure';
 import { ZuulStandIn } from '../backlog/zuul';
-import { LABEL, type StormTarget } from './targets';
+import { LABEL, type StormTarget, type TemporalKind } from './targets';
 
 export type Procs = 'launcher' | 'temporal' | 'zookeeper';
 
+/** One process of a Temporal cluster, measured as the launcher and the dev server are. */
+export interface PartResult {
+  stormCpu: number;
+  allCpu: number;
+  /** VmHWM, MiB (PostgreSQL: summed over its processes at the end). */
+  peakRssMiB: number;
+  /** Proportional set size at the end, MiB. */
+  pssMiB: number;
+  /** Processes at the end (PostgreSQL: the postmaster and its backends). */
+  processes: number;
+}
+
 export interface StormResult {
   what: string;
+  temporalKind: TemporalKind;
   n: number;
   /** First request created -> last one fulfilled (ZooKeeper ctime/mtime). */
   makespanMs: number;
@@ -29,8 +43,12 @@ export interface StormResult {
   allCpu: Record<Procs, number>;
   /** The launcher's CPU seconds since it started (at the end of the storm). */
   launcherCpuTotal: number;
-  /** VmHWM at the end, MiB (NaN when there is no such process). */
+  /** VmHWM at the end, MiB (NaN when there is no such process; a cluster's: summed over its processes). */
   peakRssMiB: { launcher: number; temporal: number };
+  /** Proportional set size at the end, MiB (shared pages split between the processes mapping them). */
+  pssMiB: { launcher: number; temporal: number };
+  /** A Temporal cluster's processes one by one; undefined on the dev server and for Nodepool. */
+  parts?: Record<ClusterPart, PartResult>;
   /** First node returned -> last node znode, server and floating IP gone. */
   returnMs: number;
   /** Simulator requests per route over steps 2 and 3, e.g. `GET /compute/v2.1/servers/{id}`. */
@@ -41,19 +59,14 @@ export interface StormResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** VmHWM (peak resident set) of a process in MiB, NaN when it is gone or unknown. */
-export function peakRssMiB(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return hwm ? Number(hwm) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
+function cpuOf(t: StormTarget): Record<Procs, number> {
+  return { launcher: cpuSeconds(t.pids.launcher), temporal: watchedCpuSeconds(t.pids.temporal), zookeeper: cpuSeconds(t.pids.zookeeper) };
 }
 
-function cpuOf(t: StormTarget): Record<Procs, number> {
-  return { launcher: cpuSeconds(t.pids.launcher), temporal: cpuSeconds(t.pids.temporal), zookeeper: cpuSeconds(t.pids.zookeeper) };
+function partsCpu(t: StormTarget): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of clusterParts) out[p] = t.temporalParts ? watchedCpuSeconds(t.temporalParts[p]) : NaN;
+  return out;
 }
 
 const minus = (a: Record<Procs, number>, b: Record<Procs, number>): Record<Procs, number> => ({
@@ -148,11 +161,13 @@ export async function runStorm(t: StormTarget, n: number, opts: { history?: bool
   // 2. the storm
   const callsBefore = await routeCounts(t);
   const cpuBefore = cpuOf(t);
+  const partsBefore = partsCpu(t);
   const zuul = new ZuulStandIn(t.zk);
   for (let i = 0; i < n; i++) await zuul.submit(LABEL);
   await zuul.watchAll();
   await waitFulfilled(zuul, n, `${t.what} storm`);
   const cpuStorm = cpuOf(t);
+  const partsStorm = partsCpu(t);
   const stats = new Map<string, { ctime: number; mtime: number }>();
   await Promise.all(
     zuul.ids.map(async (id) => {
@@ -175,6 +190,7 @@ export async function runStorm(t: StormTarget, n: number, opts: { history?: bool
   await returnAll(t, zuul, n, `${t.what} storm`);
   const returnMs = Date.now() - returnedAt;
   const cpuAll = cpuOf(t);
+  const partsAll = partsCpu(t);
   const callsAfter = await routeCounts(t);
   const calls: Record<string, number> = {};
   for (const [route, k] of Object.entries(callsAfter)) {
@@ -182,15 +198,35 @@ export async function runStorm(t: StormTarget, n: number, opts: { history?: bool
     if (d > 0) calls[route] = d;
   }
   // the two state reads of the bench itself go to /_admin, which the simulator does not count
+  let parts: Record<ClusterPart, PartResult> | undefined;
+  if (t.temporalParts) {
+    const tp = t.temporalParts;
+    const at = (r: Record<string, number>, p: ClusterPart) => r[p] ?? NaN;
+    parts = Object.fromEntries(
+      clusterParts.map((p) => [
+        p,
+        {
+          stormCpu: at(partsStorm, p) - at(partsBefore, p),
+          allCpu: at(partsAll, p) - at(partsBefore, p),
+          peakRssMiB: peakRssMiBOf(tp[p]),
+          pssMiB: pssMiBOf(tp[p]),
+          processes: processCount(tp[p]),
+        },
+      ]),
+    ) as Record<ClusterPart, PartResult>;
+  }
   return {
     what: t.what,
+    temporalKind: t.temporalKind,
     n,
     makespanMs,
     overheads,
     stormCpu: minus(cpuStorm, cpuBefore),
     allCpu: minus(cpuAll, cpuBefore),
     launcherCpuTotal: cpuStorm.launcher,
-    peakRssMiB: { launcher: peakRssMiB(t.pids.launcher), temporal: peakRssMiB(t.pids.temporal) },
+    peakRssMiB: { launcher: peakRssMiBOf(t.pids.launcher), temporal: peakRssMiBOf(t.pids.temporal) },
+    pssMiB: { launcher: pssMiBOf(t.pids.launcher), temporal: pssMiBOf(t.pids.temporal) },
+    parts,
     returnMs,
     calls,
     history,

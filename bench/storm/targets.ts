@@ -2,6 +2,9 @@
 // OpenStack simulator, with the same pool (one label, cloud image, m1.tiny, rate 0):
 //   ours:        test/harness/stack.ts startStack (Temporal dev server + nodepool-launcher child
 //                process), so the bench has the simulator and can pass --cpu-prof to the launcher;
+//                with --cluster the stack's Temporal is a real cluster instead
+//                (tools/servers/temporal-cluster.ts: PostgreSQL + frontend, history, matching and
+//                worker processes), each of whose processes the bench watches;
 //   Nodepool 11: bench/backlog/targets.ts startNodepool (TLS ZooKeeper, simulator, nodepool.yaml,
 //                `nodepool-launcher` from a venv). It hands out neither the simulator nor a config
 //                hook, so this wraps it: the simulator's admin API is found through the clouds.yaml
@@ -15,8 +18,9 @@ import { type Client } from '@temporalio/client';
 import { AdminClient } from '../../simulator';
 import { type ZkSession } from '../../lib/zk/session';
 import { startStack } from '../../test/harness/stack';
-import { startNodepool } from '../backlog/targets';
-import { findZooKeeperPid } from '../backlog/measure';
+import { temporalServerVersion } from '../../tools/servers/temporal-cluster';
+import { checkClusterBinaries, startNodepool } from '../backlog/targets';
+import { clusterWatched, findZooKeeperPid, type ClusterPart, type Watched } from '../backlog/measure';
 
 export const LABEL = 'storm';
 export const PROVIDER = 'sim';
@@ -32,7 +36,12 @@ export interface StormOptions {
   privateNetwork: boolean;
   /** V8 CPU profiles of our launcher go here (STORM_CPU_PROF); ignored for Nodepool. */
   cpuProfDir?: string;
+  /** Our launcher on a Temporal cluster (tools/servers/temporal-cluster.ts) instead of the dev server. */
+  cluster?: boolean;
 }
+
+/** What Temporal the launcher used: none (Nodepool), the dev server, or a cluster. */
+export type TemporalKind = 'none' | 'dev server' | 'cluster';
 
 export interface StormTarget {
   /** For headings, e.g. "ours" or "Nodepool 11 (/tmp/np11-venv)". */
@@ -41,8 +50,11 @@ export interface StormTarget {
   zk: ZkSession;
   /** The simulator's admin API (state, per-route request counters). */
   sim: AdminClient;
-  /** The launcher, and the Temporal server when the launcher uses one. */
-  pids: { launcher?: number; temporal?: number; zookeeper?: number };
+  /** The launcher, and the Temporal server when the launcher uses one (a cluster: all its processes as one). */
+  pids: { launcher?: number; temporal?: Watched; zookeeper?: number };
+  temporalKind: TemporalKind;
+  /** A cluster's processes one by one (frontend, history, matching, worker, PostgreSQL with its backends). */
+  temporalParts?: Record<ClusterPart, Watched>;
   temporal?: Client;
   launcherLog: string;
   stop(): Promise<void>;
@@ -88,8 +100,18 @@ export function stormConfig(cloud: string, o: StormOptions): Record<string, unkn
   };
 }
 
+/** "Temporal dev server" or "Temporal cluster v1.32.2 (...)", for headings. */
+export function temporalLabel(kind: TemporalKind): string {
+  if (kind === 'dev server') return 'Temporal dev server';
+  if (kind === 'cluster') return `Temporal cluster ${temporalServerVersion()} (frontend, history, matching, worker + PostgreSQL)`;
+  return 'no Temporal';
+}
+
+export { checkClusterBinaries };
+
 export async function startOurs(o: StormOptions): Promise<StormTarget> {
-  const stack = await startStack((cloud) => stormConfig(cloud, o), { bootDelayMs: o.bootDelayMs });
+  if (o.cluster) checkClusterBinaries();
+  const stack = await startStack((cloud) => stormConfig(cloud, o), { bootDelayMs: o.bootDelayMs, temporalCluster: !!o.cluster });
   try {
     await stack.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
     await stack.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
@@ -99,11 +121,14 @@ export async function startOurs(o: StormOptions): Promise<StormTarget> {
     await stack.stop();
     throw e;
   }
+  const cluster = stack.temporalCluster ? clusterWatched(stack.temporalCluster) : undefined;
   return {
     what: 'ours',
     zk: stack.zk,
     sim: stack.sim.admin,
-    pids: { launcher: stack.launcherPid, temporal: stack.temporal.pid, zookeeper: findZooKeeperPid(stack.zkServer) },
+    pids: { launcher: stack.launcherPid, temporal: cluster ? cluster.all : stack.temporal.pid, zookeeper: findZooKeeperPid(stack.zkServer) },
+    temporalKind: cluster ? 'cluster' : 'dev server',
+    ...(cluster ? { temporalParts: cluster.parts } : {}),
     temporal: stack.client,
     launcherLog: stack.launcherLog,
     stop: () => stack.stop(),
@@ -145,6 +170,7 @@ export async function startNodepool11(venv: string, o: StormOptions): Promise<St
       zk: t.zk,
       sim,
       pids: { launcher: t.pids.launcher, zookeeper: t.pids.zookeeper },
+      temporalKind: 'none',
       launcherLog: t.launcherLog,
       stop: () => t.stop(),
     };
