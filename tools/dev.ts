@@ -5,8 +5,9 @@
 //   --cluster (either mode, `npm run dev -- --cluster`): Temporal on a real cluster instead of
 //         the dev server (tools/servers/temporal-cluster.ts: PostgreSQL and the frontend,
 //         history, matching and worker services as separate processes, the version in
-//         tools/temporal-server.version, built by tools/setup-temporal-cluster). It has no Web UI,
-//         and its database is thrown away on exit, so its state starts afresh every time.
+//         tools/temporal-server.version, built by tools/setup-temporal-cluster) with Temporal's
+//         UI server beside it (tools/servers/temporal-ui.ts, when built); its database is thrown
+//         away on exit, so its state starts afresh every time.
 // State lives in tools/.state/<mode>/ (delete it, or pass --fresh, to start over; with --cluster
 // tools/.state/<mode>-cluster/, always fresh). Ctrl-C stops all, in order; a second Ctrl-C kills.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { stringify } from 'yaml';
 import { startZooKeeper } from './servers/zookeeper';
 import { startTemporalDevServer, type TemporalDevServer } from './servers/temporal';
 import { startTemporalCluster, temporalClusterBinaries, temporalServerVersion, type TemporalCluster } from './servers/temporal-cluster';
+import { startTemporalUi, temporalUiBinary, temporalUiVersion, type TemporalUi } from './servers/temporal-ui';
 import { freePort, spawnServer, stopProcess, tcpReachable } from './servers/process';
 import { repoRoot, temporalBin } from './servers/paths';
 import { startSimulator } from '../simulator';
@@ -103,9 +105,11 @@ async function main(): Promise<void> {
   say(`starting ZooKeeper, ${cluster ? `a Temporal cluster (${temporalServerVersion()}: PostgreSQL, frontend, history, matching, worker)` : 'Temporal'} and the OpenStack simulator...`);
   const clusterDir = join(stateDir, 'temporal-cluster');
   let temporalCluster: TemporalCluster | undefined;
+  let clusterUi: TemporalUi | undefined;
   const startTemporal = async (): Promise<TemporalDevServer> => {
     if (!cluster) return startTemporalDevServer({ port: temporalPort, ui: true, uiPort, dbFile: join(stateDir, 'temporal.db') });
     temporalCluster = await startTemporalCluster({ dir: clusterDir });
+    if (!('missing' in temporalUiBinary())) clusterUi = await startTemporalUi({ address: temporalCluster.address, namespace: temporalCluster.namespace, dir: clusterDir, port: uiPort });
     return temporalCluster;
   };
   const [zk, temporal] = await Promise.all([startZooKeeper({ port: zkPort, dataDir: join(stateDir, 'zookeeper') }), startTemporal()]);
@@ -142,7 +146,9 @@ async function main(): Promise<void> {
     say(`PostgreSQL:        127.0.0.1:${c.ports.postgres} (user temporal, databases temporal and temporal_visibility; gone on exit)`);
     say(`Temporal logs:     ${relative(process.cwd(), clusterDir) || clusterDir}/{frontend,history,matching,worker,postgres}.log`);
     const cli = temporalCli();
-    say(`Temporal Web UI:   none (the cluster has no UI service)${cli ? `; ${cli} workflow list --address ${temporal.address}` : ''}`);
+    const ui = temporalUiBinary();
+    if (clusterUi) say(`Temporal Web UI:   ${clusterUi.url} (ui-server ${temporalUiVersion()})`);
+    else say(`Temporal Web UI:   none (${'missing' in ui ? ui.missing : 'not started'})${cli ? `; ${cli} workflow list --address ${temporal.address}` : ''}`);
   } else {
     say(`Temporal Web UI:   ${temporal.uiUrl}`);
   }
@@ -173,6 +179,7 @@ async function main(): Promise<void> {
       await Promise.all(children.map((c) => stopProcess(c, 15_000)));
       await session?.close().catch(() => undefined);
       await sim.stop();
+      await clusterUi?.stop();
       await temporal.stop();
       await zk.stop();
       process.exit(0);

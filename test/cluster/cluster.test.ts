@@ -23,6 +23,7 @@ import { newestReadyUpload } from '../../activities/launcher/images';
 import { readBuilds } from '../../lib/zk/operations/images';
 import { componentKindPath, LAUNCHERS } from '../../lib/zk/paths';
 import { type TemporalCluster } from '../../tools/servers/temporal-cluster';
+import { startTemporalUi, temporalUiBinary } from '../../tools/servers/temporal-ui';
 import { alive, clusterSkipReason, historyOutline, logLines, memoryReport, scanWorkflows } from './helpers';
 
 const N = 20;
@@ -344,4 +345,28 @@ test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`,
 // a minute late (found by this test in 3 runs of 3).
 test('no request Zuul did not withdraw is let go of by the launchers (every storm)', { skip }, () => {
   assert.deepEqual(letGo, []);
+});
+
+// The Web UI a site runs beside the cluster (Temporal's ui-server, tools/servers/temporal-ui.ts):
+// it reaches the frontend and finds the storms' node workflows by our search attributes, which
+// the cluster's PostgreSQL visibility store serves (no Elasticsearch).
+const uiSkip = skip || ('missing' in temporalUiBinary() ? (temporalUiBinary() as { missing: string }).missing : false);
+if (uiSkip && !skip) console.log(`# skipping the Web UI test: ${String(uiSkip)}`);
+test('the Web UI lists the node workflows by search attribute', { skip: uiSkip }, async () => {
+  const s = stack();
+  const c = clusterOf(s);
+  const ui = await startTemporalUi({ address: c.address, namespace: c.namespace, dir: s.dir });
+  try {
+    const query = encodeURIComponent('WorkflowType = "nodeWorkflow" AND NodepoolProvider = "sim" AND NodepoolLabel = "small"');
+    const res = await fetch(`${ui.url}/api/v1/namespaces/${c.namespace}/workflows?query=${query}`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { executions?: Array<{ execution: { workflowId: string }; type: { name: string } }> };
+    const ids = (body.executions ?? []).map((e) => e.execution.workflowId);
+    assert.ok(ids.length >= N, `the storms' small-label node workflows are listed (${ids.length})`);
+    assert.ok(ids.every((id) => id.startsWith('node/')), ids.slice(0, 3).join(', '));
+    const page = await fetch(`${ui.url}/namespaces/${c.namespace}/workflows`);
+    assert.equal(page.status, 200, 'the UI itself is served');
+  } finally {
+    await ui.stop();
+  }
 });
