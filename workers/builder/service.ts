@@ -25,7 +25,7 @@ import { builderDibActivities } from './dib';
 import { emitBuilderGauges } from './gauges';
 import { FlagWatcher } from './watcher';
 import { bundleWorkflowsInChild } from '../common/workflow-bundle';
-import { closeTemporal, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainLimitMs, stepLimitMs, StopRun, workerGraceMs, type StopOutcome } from '../common/shutdown';
+import { closeShared, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainWorkers, StopRun, unregister, workerGraceMs, type StopOutcome } from '../common/shutdown';
 
 export interface BuilderOptions {
   buildWorkers: number;
@@ -214,27 +214,10 @@ export class Builder {
     this.watcher?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
-    for (const w of this.workers) {
-      try {
-        w.worker.shutdown();
-      } catch (err) {
-        this.logger.debug({ err, taskQueue: w.taskQueue }, 'worker was not running');
-      }
-    }
-    const limit = drainLimitMs(run);
-    const drained = await run.parallel(this.workers.map((w) => [`Temporal worker ${w.taskQueue}`, () => w.done, limit]));
+    const drained = await drainWorkers(run, this.workers, this.logger);
     const registration = this.registration;
-    if (registration) {
-      if (this.zk?.state === 'connected') await run.step('builder registration', () => registration.unregister(), stepLimitMs(run, 3000, 0.3));
-      else run.skip('builder registration', 'ZooKeeper is not connected: it goes with the session');
-    }
-    await run.parallel([
-      ['cloud provider clients', () => this.providers.close(), stepLimitMs(run, 2000, 0.3)],
-      ['statsd', () => this.stats?.close(), stepLimitMs(run, 1000, 0.3)],
-    ]);
-    const zk = this.zk;
-    if (zk) await run.step('ZooKeeper session', () => zk.close(), stepLimitMs(run, 3000, 0.6));
-    if (this.temporal) await closeTemporal(run, this.temporal, drained);
+    if (registration) await unregister(run, 'builder registration', this.zk, () => registration.unregister());
+    await closeShared(run, { providers: this.providers, stats: this.stats, zk: this.zk, temporal: this.temporal, workersDrained: drained });
     return run.outcome();
   }
 }

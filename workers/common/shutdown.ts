@@ -8,6 +8,7 @@
 // ZooKeeper and Temporal, our ephemeral registrations and locks go with the ZooKeeper session,
 // and an activity cut off is retried by the server (its attempt failed or timed out).
 import { type Logger } from '../../lib/log';
+import type { ZkSession } from '../../lib/zk/session';
 import type { TemporalHandles } from './temporal';
 
 /** --shutdown-timeout's default, in seconds. */
@@ -130,4 +131,51 @@ export async function closeTemporal(run: StopRun, temporal: TemporalHandles, wor
   await run.step('Temporal client connection', () => temporal.connection.close(), stepLimitMs(run, 2000, 0.5));
   if (workersDrained) await run.step('Temporal worker connection', () => temporal.native.close(), stepLimitMs(run, 2000, 1));
   else run.skip('Temporal worker connection', 'a worker has not stopped: the exit closes it');
+}
+
+/** A Temporal worker of a daemon, as its stop sees it. */
+export interface RunningWorker {
+  taskQueue: string;
+  worker: { shutdown(): void };
+  /** Settles when the worker has stopped (Worker.run()'s promise). */
+  done: Promise<unknown>;
+}
+
+/**
+ * Shuts every worker down and waits for them within most of what is left (drainLimitMs);
+ * true if all drained. A worker not RUNNING (already stopping, or failed) is only waited for.
+ */
+export async function drainWorkers(run: StopRun, workers: RunningWorker[], logger: Logger): Promise<boolean> {
+  for (const w of workers) {
+    try {
+      w.worker.shutdown();
+    } catch (err) {
+      logger.debug({ err, taskQueue: w.taskQueue }, 'worker was not running');
+    }
+  }
+  const limit = drainLimitMs(run);
+  return run.parallel(workers.map((w) => [`Temporal worker ${w.taskQueue}`, () => w.done, limit]));
+}
+
+/**
+ * Removes our ephemeral registration znodes, when ZooKeeper is there to hear it (else they go
+ * with the session: a step that cannot succeed would only eat the budget).
+ */
+export async function unregister(run: StopRun, what: string, zk: ZkSession | undefined, remove: () => Promise<unknown>): Promise<void> {
+  if (zk?.state === 'connected') await run.step(what, remove, stepLimitMs(run, 3000, 0.3));
+  else run.skip(what, 'ZooKeeper is not connected: they go with the session');
+}
+
+/** The end of every daemon's stop: cloud clients and statsd, the ZooKeeper session, the Temporal connections. */
+export async function closeShared(
+  run: StopRun,
+  shared: { providers: { close(): Promise<void> }; stats?: { close(): Promise<void> | void }; zk?: ZkSession; temporal?: TemporalHandles; workersDrained: boolean },
+): Promise<void> {
+  await run.parallel([
+    ['cloud provider clients', () => shared.providers.close(), stepLimitMs(run, 2000, 0.3)],
+    ['statsd', () => shared.stats?.close(), stepLimitMs(run, 1000, 0.3)],
+  ]);
+  const zk = shared.zk;
+  if (zk) await run.step('ZooKeeper session', () => zk.close(), stepLimitMs(run, 3000, 0.6));
+  if (shared.temporal) await closeTemporal(run, shared.temporal, shared.workersDrained);
 }

@@ -30,7 +30,7 @@ import { bundleWorkflowsInChild } from '../common/workflow-bundle';
 import { OwnWrites } from '../../activities/launcher/own-writes';
 import { type CloudProvider, hasCleanup, isCloudProvider, isStaticProvider } from '../../drivers/registry';
 import { StaticSlots } from '../../drivers/static/slots-service';
-import { closeTemporal, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainLimitMs, stepLimitMs, StopRun, workerGraceMs, type StopOutcome } from '../common/shutdown';
+import { closeShared, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, drainWorkers, stepLimitMs, StopRun, unregister, workerGraceMs, type StopOutcome } from '../common/shutdown';
 
 export interface LauncherOptions {
   /** Seconds between min-ready passes when nothing changed (passes run on changes). */
@@ -284,35 +284,15 @@ export class Launcher {
     if (leader) await run.step('stats leader election', () => leader.stop(), stepLimitMs(run, 2000, 0.2));
     this.watchers?.stop();
     this.registry?.stop();
-    const drained = await this.stopWorkers(run);
+    const drained = await drainWorkers(
+      run,
+      [...this.workers.entries()].map(([taskQueue, w]) => ({ taskQueue, ...w })),
+      this.logger,
+    );
     const pools = this.pools;
-    if (pools) {
-      if (this.zk?.state === 'connected') await run.step('pool registrations', () => pools.close(), stepLimitMs(run, 3000, 0.3));
-      else run.skip('pool registrations', 'ZooKeeper is not connected: they go with the session');
-    }
-    await run.parallel([
-      ['cloud provider clients', () => this.providers.close(), stepLimitMs(run, 2000, 0.3)],
-      ['statsd', () => this.stats?.close(), stepLimitMs(run, 1000, 0.3)],
-    ]);
-    const zk = this.zk;
-    if (zk) await run.step('ZooKeeper session', () => zk.close(), stepLimitMs(run, 3000, 0.6));
-    if (this.temporal) await closeTemporal(run, this.temporal, drained);
+    if (pools) await unregister(run, 'pool registrations', this.zk, () => pools.close());
+    await closeShared(run, { providers: this.providers, stats: this.stats, zk: this.zk, temporal: this.temporal, workersDrained: drained });
     return run.outcome();
-  }
-
-  /** Shuts every Temporal worker down and waits for them, within most of what is left; true if all drained. */
-  private async stopWorkers(run: StopRun): Promise<boolean> {
-    const workers = [...this.workers.entries()];
-    for (const [taskQueue, w] of workers) {
-      try {
-        w.worker.shutdown();
-      } catch (err) {
-        // not RUNNING: already stopping (a reconfiguration) or failed; its `done` says when it is over
-        this.logger.debug({ err, taskQueue }, 'worker was not running');
-      }
-    }
-    const limit = drainLimitMs(run);
-    return run.parallel(workers.map(([taskQueue, w]) => [`Temporal worker ${taskQueue}`, () => w.done, limit]));
   }
 }
 
