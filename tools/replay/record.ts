@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import * as workflows from '../../workflows';
 
-/** Workflow types our workers run (workflows/index.ts); test-only workflows are not recorded. */
-const OURS = new Set(['nodeWorkflow', 'minReadyWorkflow', 'diskimageWorkflow', 'cleanupWorkflow', 'poolWorkflow']);
+/** Workflow types our workers run (what workflows/index.ts exports); test-only workflows are not recorded. */
+const OURS = new Set(Object.keys(workflows));
 
 export async function recordHistories(address: string, namespace: string, dir: string): Promise<number> {
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
