@@ -1,7 +1,7 @@
 // The launcher on a real Temporal cluster (tools/servers/temporal-cluster.ts: PostgreSQL, and the
 // frontend, history, matching and worker services as separate processes) instead of the
 // single-process dev server, in the production shape: two nodepool-launcher processes and one
-// nodepool-builder (fake disk-image-create) on the same nodepool.yaml. The builder builds and
+// nodepool-builder (fake disk-image-create) on the same nodepool.yaml, talking TLS to ZooKeeper. The builder builds and
 // uploads an image; then four storms of 20 requests from Zuul (16 on a cloud image, 4 on the
 // builder's image), one after another on the same cluster, each with something broken in the
 // middle of it: the history service restarted, the matching service restarted, PostgreSQL
@@ -12,11 +12,12 @@
 // checks no request was let go of although Zuul did not withdraw it (a race after a kill -9, see
 // there). Skipped (saying why) when the cluster's binaries are not
 // built (tools/setup-temporal-cluster).
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useStack, eventually, type LauncherProcess, type Stack } from '../harness/stack';
+import { makeTestTls } from '../harness/tls';
 import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 import { newestReadyUpload } from '../../activities/launcher/images';
@@ -72,12 +73,19 @@ let builder: LauncherProcess | undefined;
 /** Each launcher's pool id (/nodepool/launchers/<id>, and the `launcher` of the nodes it admits). */
 const poolIds: { a?: string; b?: string } = {};
 
+const tls = skip ? undefined : makeTestTls();
 const stack = skip
   ? () => assert.fail('no stack')
   : useStack(
       (cloud) => config(cloud),
       async (s) => {
-        s.writeConfig(config(s.sim.cloudName, s.dir));
+        // the daemons speak TLS to ZooKeeper, as a production site's do (the test's own sessions
+        // and the Zuul stand-in use the plain port of the same server)
+        s.writeConfig({
+          ...config(s.sim.cloudName, s.dir),
+          'zookeeper-servers': [{ host: '127.0.0.1', port: s.zkServer.securePort }],
+          'zookeeper-tls': { ca: tls?.ca, cert: tls?.cert, key: tls?.key },
+        });
         mkdirSync(join(s.dir, 'images'), { recursive: true });
         await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
         await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
@@ -90,8 +98,9 @@ const stack = skip
         poolIds.a = poolOf(s.launcherLog);
         poolIds.b = poolOf(launcherB.log);
       },
-      { temporalCluster: true },
+      { temporalCluster: true, zooKeeperTls: tls?.stores },
     );
+after(() => tls?.remove());
 
 function clusterOf(s: Stack): TemporalCluster {
   assert.ok(s.temporalCluster, 'the stack runs on a Temporal cluster');
