@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { builds, cloudImages, IMAGE, uploadsOf } from '../builder/helpers';
 import { CLOUD_QCOW2, CLOUD_RAW, eventually, useBuilderStack, type BuilderStack } from '../builder/stack';
 import { type TemporalCluster } from '../../tools/servers/temporal-cluster';
-import { alive, clusterSkipReason, memoryReport, scanWorkflows } from './helpers';
+import { alive, clusterSkipReason, memoryReport, scanOurWorkflows } from './helpers';
 
 const PROVIDERS = ['p1', 'p2'];
 /** How long Glance holds each upload's PUT of the image data: the restart happens inside it. */
@@ -124,7 +124,7 @@ test('an image build and its uploads across history service restarts', { skip },
     assert.equal(images.length, PROVIDERS.length, `no other image in the cloud: ${JSON.stringify(images)}`);
     assert.equal(await hits(), PROVIDERS.length, 'each image uploaded once (no PUT retried)');
 
-    const scan = await scanWorkflows(s.client);
+    const scan = await scanOurWorkflows(s.client);
     assert.ok(scan.workflowIds.has(`diskimage/${IMAGE}`), `the diskimage workflow scanned (${[...scan.workflowIds].join(', ')})`);
     assert.deepEqual(scan.failedTasks, [], 'no workflow task failed');
     assert.deepEqual(scan.endedBadly, [], 'no workflow failed, timed out or was terminated');

@@ -25,7 +25,7 @@ import { readBuilds } from '../../lib/zk/operations/images';
 import { componentKindPath, LAUNCHERS } from '../../lib/zk/paths';
 import { type TemporalCluster } from '../../tools/servers/temporal-cluster';
 import { startTemporalUi, temporalUiBinary } from '../../tools/servers/temporal-ui';
-import { alive, clusterSkipReason, historyOutline, logLines, memoryReport, scanWorkflows } from './helpers';
+import { alive, clusterSkipReason, historyOutline, logLines, memoryReport, scanOurWorkflows } from './helpers';
 
 const N = 20;
 /** Of each storm's N requests, this many are for the label booted from the builder's image. */
@@ -235,7 +235,7 @@ async function storm(t: TestContext, name: string, disruption: Disruption): Prom
       },
       30_000,
     );
-    const scan = await scanWorkflows(s.client);
+    const scan = await scanOurWorkflows(s.client);
     const missing = nodeIds.filter((id) => !scan.workflowIds.has(`node/${id}`));
     assert.deepEqual(missing, [], 'every node of the storm has a workflow, scanned');
     assert.ok(scan.workflowIds.has(`diskimage/${IMAGE}`), "the builder's workflow scanned");

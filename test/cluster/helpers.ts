@@ -1,10 +1,12 @@
 // What the cluster tests (test/cluster/*.test.ts) share: whether the cluster's binaries are there
-// (the tests skip, saying why, when they are not), every workflow's history scanned for failed
-// workflow tasks and runs that ended badly, and the cluster's memory for the report.
+// (the tests skip, saying why, when they are not), every workflow of ours scanned for failed
+// workflow tasks and runs that ended badly (test/harness/invariants.ts), history outlines, log
+// lines, and the cluster's memory for the report.
 import { readFileSync, existsSync } from 'node:fs';
 import { type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { temporalClusterBinaries, type TemporalCluster } from '../../tools/servers/temporal-cluster';
+import { scanWorkflows, type WorkflowScan } from '../harness/invariants';
 
 /** Why the cluster tests cannot run here (printed once), or false. */
 export function clusterSkipReason(): string | false {
@@ -17,35 +19,8 @@ export function clusterSkipReason(): string | false {
 /** The workflow startTemporalCluster starts and terminates to prove the cluster works: not ours. */
 const NOT_OURS = "WorkflowType != 'clusterReadyProbe'";
 
-export interface WorkflowScan {
-  /** Ids of every workflow scanned (one entry per workflow, however many runs). */
-  workflowIds: Set<string>;
-  runs: number;
-  /** Every failed workflow task: "<workflow id> (run <id>) event <n>: <cause> <message>". */
-  failedTasks: string[];
-  /** Runs that failed, timed out or were terminated: "<workflow id> (run <id>) <status>". */
-  endedBadly: string[];
-}
-
-/**
- * Every run of every workflow of ours on the server, open or closed, its whole history read: a
- * workflow task that failed (a replay that disagreed with the code, an activity result that
- * could not be decoded…) shows as a WorkflowTaskFailed event.
- */
-export async function scanWorkflows(client: Client): Promise<WorkflowScan> {
-  const scan: WorkflowScan = { workflowIds: new Set(), runs: 0, failedTasks: [], endedBadly: [] };
-  for await (const wf of client.workflow.list({ query: NOT_OURS })) {
-    scan.runs++;
-    scan.workflowIds.add(wf.workflowId);
-    if (['FAILED', 'TIMED_OUT', 'TERMINATED'].includes(wf.status.name)) scan.endedBadly.push(`${wf.workflowId} (run ${wf.runId}) ${wf.status.name}`);
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      const a = e.workflowTaskFailedEventAttributes;
-      if (a) scan.failedTasks.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
-    }
-  }
-  return scan;
-}
+/** Every run of every workflow of ours on the server (test/harness/invariants.ts scanWorkflows). */
+export const scanOurWorkflows = (client: Client): Promise<WorkflowScan> => scanWorkflows(client, NOT_OURS);
 
 const mib = (kib: number | undefined) => (kib === undefined ? '-' : `${(kib / 1024).toFixed(0)} MiB`);
 

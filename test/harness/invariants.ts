@@ -40,21 +40,41 @@ export async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000
   return ids.flatMap((id) => reqs[id]?.nodes ?? []);
 }
 
+export interface WorkflowScan {
+  /** Ids of every workflow scanned (one entry per workflow, however many runs). */
+  workflowIds: Set<string>;
+  runs: number;
+  /** Every failed workflow task: "<workflow id> (run <id>) event <n>: <cause> <message>". */
+  failedTasks: string[];
+  /** Runs that failed, timed out or were terminated: "<workflow id> (run <id>) <status>". */
+  endedBadly: string[];
+}
+
 /**
- * Every run matching `query` whose history has a failed workflow task (a replay that disagreed
- * with the code shows here as a non-determinism failure), with the failure; and how many runs
- * were scanned, so a caller can check the scan saw its workflows at all.
+ * Every run matching `query` (all by default), open or closed, its whole history read: a
+ * workflow task that failed (a replay that disagreed with the code, an activity result that
+ * could not be decoded…) shows as a WorkflowTaskFailed event.
  */
-export async function failedWorkflowTasks(client: Client, query?: string): Promise<{ failed: string[]; runs: number }> {
-  const failed: string[] = [];
-  let runs = 0;
+export async function scanWorkflows(client: Client, query?: string): Promise<WorkflowScan> {
+  const scan: WorkflowScan = { workflowIds: new Set(), runs: 0, failedTasks: [], endedBadly: [] };
   for await (const wf of client.workflow.list(query ? { query } : {})) {
-    runs++;
+    scan.runs++;
+    scan.workflowIds.add(wf.workflowId);
+    if (['FAILED', 'TIMED_OUT', 'TERMINATED'].includes(wf.status.name)) scan.endedBadly.push(`${wf.workflowId} (run ${wf.runId}) ${wf.status.name}`);
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     for (const e of history.events ?? []) {
       const a = e.workflowTaskFailedEventAttributes;
-      if (a) failed.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
+      if (a) scan.failedTasks.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
     }
   }
-  return { failed, runs };
+  return scan;
+}
+
+/**
+ * Every run matching `query` whose history has a failed workflow task, with the failure; and how
+ * many runs were scanned, so a caller can check the scan saw its workflows at all.
+ */
+export async function failedWorkflowTasks(client: Client, query?: string): Promise<{ failed: string[]; runs: number }> {
+  const { failedTasks, runs } = await scanWorkflows(client, query);
+  return { failed: failedTasks, runs };
 }
