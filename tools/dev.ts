@@ -106,10 +106,11 @@ async function main(): Promise<void> {
   const clusterDir = join(stateDir, 'temporal-cluster');
   let temporalCluster: TemporalCluster | undefined;
   let clusterUi: TemporalUi | undefined;
+  const uiBinary = cluster ? temporalUiBinary() : undefined;
   const startTemporal = async (): Promise<TemporalDevServer> => {
     if (!cluster) return startTemporalDevServer({ port: temporalPort, ui: true, uiPort, dbFile: join(stateDir, 'temporal.db') });
     temporalCluster = await startTemporalCluster({ dir: clusterDir });
-    if (!('missing' in temporalUiBinary())) clusterUi = await startTemporalUi({ address: temporalCluster.address, namespace: temporalCluster.namespace, dir: clusterDir, port: uiPort });
+    if (uiBinary && !('missing' in uiBinary)) clusterUi = await startTemporalUi({ address: temporalCluster.address, namespace: temporalCluster.namespace, dir: clusterDir, port: uiPort });
     return temporalCluster;
   };
   const [zk, temporal] = await Promise.all([startZooKeeper({ port: zkPort, dataDir: join(stateDir, 'zookeeper') }), startTemporal()]);
@@ -146,9 +147,8 @@ async function main(): Promise<void> {
     say(`PostgreSQL:        127.0.0.1:${c.ports.postgres} (user temporal, databases temporal and temporal_visibility; gone on exit)`);
     say(`Temporal logs:     ${relative(process.cwd(), clusterDir) || clusterDir}/{frontend,history,matching,worker,postgres}.log`);
     const cli = temporalCli();
-    const ui = temporalUiBinary();
     if (clusterUi) say(`Temporal Web UI:   ${clusterUi.url} (ui-server ${temporalUiVersion()})`);
-    else say(`Temporal Web UI:   none (${'missing' in ui ? ui.missing : 'not started'})${cli ? `; ${cli} workflow list --address ${temporal.address}` : ''}`);
+    else say(`Temporal Web UI:   none (${uiBinary && 'missing' in uiBinary ? uiBinary.missing : 'not started'})${cli ? `; ${cli} workflow list --address ${temporal.address}` : ''}`);
   } else {
     say(`Temporal Web UI:   ${temporal.uiUrl}`);
   }

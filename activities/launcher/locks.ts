@@ -63,6 +63,11 @@ export async function takeIfFree(session: ZkSession, lock: ReleaseLockInput): Pr
   } catch (e) {
     if (!isNoNode(e)) throw e;
   }
+  return takeAndLeave(session, lock);
+}
+
+/** Takes the lock if no one is ahead, leaving our contender with this session for a holder to adopt. */
+async function takeAndLeave(session: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
   const zkLock = new ZkLock(session, lock.lockPath, lock.token);
   const got = await zkLock.acquire({ blocking: false });
   if (got) zkLock.abandon();
@@ -143,11 +148,8 @@ export function createLockActivities(session: () => ZkSession) {
         if (order[0] === mine[0]?.name) return true;
         await deleteContenders(zk, input);
       }
-      const lock = new ZkLock(zk, input.lockPath, input.token);
-      const got = await lock.acquire({ blocking: false });
       // the contender stays with this session; the workflow's holder activity adopts it
-      if (got) lock.abandon();
-      return got;
+      return takeAndLeave(zk, input);
     },
 
     async releaseLock(input: ReleaseLockInput): Promise<void> {

@@ -14,6 +14,8 @@ import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, 
 
 export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
 
+const logger = log('request');
+
 /** Reused nodes go free: deallocated only while our contender still holds the lock. */
 /**
  * A node a fulfilled request was given keeps it: Zuul may be taking it. A carrier re-run after a
@@ -46,16 +48,14 @@ async function requestLockIsOurs(zk: ZkSession, requestId: string, lock: Release
   if (!(await takeIfFree(zk, lock))) return false;
   // under the lock now: still pending (a reset between the read and the lock is seen here)
   if ((await readRequest(zk, requestId))?.value.state === 'pending') {
-    requestLog.info({ requestId }, 'request lock taken back after its session ended');
+    logger.info({ requestId }, 'request lock taken back after its session ended');
     return true;
   }
   await deleteContenders(zk, lock);
   return false;
 }
-const requestLog = log('request');
 
 export function createRequestActivities(ctx: LauncherContext) {
-  const logger = log('request');
   return {
     async declineRequest(input: DeclineInput): Promise<DeclineResult> {
       const zk = ctx.zk();

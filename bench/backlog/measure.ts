@@ -3,20 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fourLetterWord, type ZooKeeperServer } from '../../tools/servers/zookeeper';
+import { procKiB, statFields, withChildren } from '../../tools/servers/proc';
 import { decodeNode } from '../../lib/zk/codec-node';
 import { NODES, nodePath, isNodeId } from '../../lib/zk/paths';
 import { isNoNode } from '../../lib/zk/errors';
 import { type ZkSession } from '../../lib/zk/session';
-
-/** /proc/<pid>/stat after the command name: fields[0] is the state, [1] the ppid, [11..14] utime, stime, cutime, cstime (ticks). */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /** utime + stime of a process, in seconds (NaN when it is gone or unknown). */
 export function cpuSeconds(pid: number | undefined): number {
@@ -32,16 +23,6 @@ export function cpuSeconds(pid: number | undefined): number {
  * has no process now reads NaN.
  */
 export type Watched = number | undefined | (() => number[]);
-
-/** A process and its direct children (PostgreSQL's postmaster and its backends, which leave its process group). */
-export function withChildren(parent: number | undefined): number[] {
-  if (!parent || !statFields(parent)) return [];
-  const pids = [parent];
-  for (const entry of readdirSync('/proc')) {
-    if (/^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === parent) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 const pidsOf = (w: Watched): number[] => (typeof w === 'function' ? w() : w ? [w] : []);
 
@@ -59,20 +40,11 @@ export function watchedCpuSeconds(w: Watched): number {
   return found ? total / 100 : NaN;
 }
 
-function statusKiB(pid: number, file: 'status' | 'smaps_rollup', key: string): number | undefined {
-  try {
-    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function sumMiB(w: Watched, file: 'status' | 'smaps_rollup', key: string): number {
   let kib = 0;
   let found = 0;
   for (const pid of pidsOf(w)) {
-    const v = statusKiB(pid, file, key);
+    const v = procKiB(pid, file, key);
     if (v === undefined) continue;
     kib += v;
     found++;

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useStack, eventually, type LauncherProcess, type Stack } from '../harness/stack';
 import { makeTestTls } from '../harness/tls';
-import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
+import { assertOneServerPerNode, waitFulfilled, waitNoLocks } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 import { newestReadyUpload } from '../../activities/launcher/images';
 import { readBuilds } from '../../lib/zk/operations/images';
@@ -227,14 +227,7 @@ async function storm(t: TestContext, name: string, disruption: Disruption): Prom
       assert.equal(n.state, 'ready');
       assert.equal(servers.find((sv) => sv.metadata.nodepool_node_id === n.id)?.imageId, upload.external_id, `node ${n.id} booted from the builder's upload`);
     }
-    await eventually(
-      'locks released',
-      async () => {
-        await assertNoLocks(s, ids, nodeIds);
-        return true;
-      },
-      30_000,
-    );
+    await waitNoLocks(s, ids, nodeIds);
     const scan = await scanOurWorkflows(s.client);
     const missing = nodeIds.filter((id) => !scan.workflowIds.has(`node/${id}`));
     assert.deepEqual(missing, [], 'every node of the storm has a workflow, scanned');
@@ -359,7 +352,8 @@ test('no request Zuul did not withdraw is let go of by the launchers (every stor
 // The Web UI a site runs beside the cluster (Temporal's ui-server, tools/servers/temporal-ui.ts):
 // it reaches the frontend and finds the storms' node workflows by our search attributes, which
 // the cluster's PostgreSQL visibility store serves (no Elasticsearch).
-const uiSkip = skip || ('missing' in temporalUiBinary() ? (temporalUiBinary() as { missing: string }).missing : false);
+const uiBinary = temporalUiBinary();
+const uiSkip = skip || ('missing' in uiBinary ? uiBinary.missing : false);
 if (uiSkip && !skip) console.log(`# skipping the Web UI test: ${String(uiSkip)}`);
 test('the Web UI lists the node workflows by search attribute', { skip: uiSkip }, async () => {
   const s = stack();

@@ -1,6 +1,7 @@
 // What must hold after a storm survived a crash or a server restart (test/launcher/crash.test.ts,
-// test/launcher/temporal-restart.test.ts): every request fulfilled, exactly one server per node,
-// no server without a node, no lock left behind, no workflow task failed.
+// test/launcher/temporal-restart.test.ts, test/cluster/): every request fulfilled, exactly one
+// server per node, no server without a node, no lock left behind, no workflow task failed; and the
+// pool such storms run on.
 import assert from 'node:assert/strict';
 import { type Client } from '@temporalio/client';
 import { listNodes } from '../../activities/launcher/store';
@@ -24,6 +25,42 @@ export async function assertNoLocks(s: Stack, requestIds: string[], nodeIds: str
   for (const id of requestIds) assert.equal(await isLocked(s.zk, `${REQUESTS_LOCK}/${id}`), false, `request ${id} unlocked`);
   for (const id of nodeIds) assert.equal(await isLocked(s.zk, `/nodepool/nodes/${id}/lock`), false, `node ${id} unlocked`);
 }
+
+/** Waits (30 s by default) until neither the requests' locks nor their nodes' locks are held. */
+export async function waitNoLocks(s: Stack, requestIds: string[], nodeIds: string[], timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    'locks released',
+    async () => {
+      await assertNoLocks(s, requestIds, nodeIds);
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * The pool the storm tests run on (crash, Temporal restart): one provider `sim`, one pool of 100
+ * servers of label `small` on a cloud image, no host-key scan, no quota; the launcher started.
+ */
+export const stormPool = {
+  config: (cloud: string) => ({
+    labels: [{ name: 'small' }],
+    providers: [
+      {
+        name: 'sim',
+        cloud,
+        rate: 0,
+        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
+        pools: [{ name: 'main', 'max-servers': 100, 'host-key-checking': false, labels: [{ name: 'small', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
+      },
+    ],
+  }),
+  async setup(s: Stack): Promise<void> {
+    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
+    await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
+    await s.startLauncher();
+  },
+};
 
 /** Waits until every request is fulfilled (per the Zuul stand-in); resolves to their nodes. */
 export async function waitFulfilled(s: Stack, ids: string[], timeoutMs = 240_000): Promise<string[]> {

@@ -4,28 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics, type Stack } from '../harness/stack';
-import { assertNoLocks, assertOneServerPerNode, waitFulfilled } from '../harness/invariants';
+import { assertOneServerPerNode, stormPool, waitFulfilled, waitNoLocks } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 
-const stack = useStack(
-  (cloud) => ({
-    labels: [{ name: 'small' }],
-    providers: [
-      {
-        name: 'sim',
-        cloud,
-        rate: 0,
-        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
-        pools: [{ name: 'main', 'max-servers': 100, 'host-key-checking': false, labels: [{ name: 'small', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
-      },
-    ],
-  }),
-  async (s) => {
-    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
-    await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
-    await s.startLauncher();
-  },
-);
+const stack = useStack(stormPool.config, stormPool.setup);
 
 /** n requests from one Zuul connection, as fast as Zuul submits them (one process per request
  *  would spread them over seconds on a busy machine, and fewer launches would overlap). */
@@ -47,10 +29,7 @@ test('kill -9 with 20+ launches in flight: every request fulfilled, one server p
     assert.equal(nodeIds.length, 22);
     assert.equal(new Set(nodeIds).size, 22, 'no node given to two requests');
     await assertOneServerPerNode(s, nodeIds);
-    await eventually('locks released', async () => {
-      await assertNoLocks(s, ids, nodeIds);
-      return true;
-    }, 30_000);
+    await waitNoLocks(s, ids, nodeIds);
     for (const id of ids) await s.zuul(['cancel', '--id', id]);
   });
 });
@@ -68,9 +47,6 @@ test('ZooKeeper restarted mid-run: requests are still fulfilled and nothing leak
     const nodeIds = await waitFulfilled(s, ids);
     assert.equal(new Set(nodeIds).size, 10);
     await assertOneServerPerNode(s, nodeIds);
-    await eventually('locks released', async () => {
-      await assertNoLocks(s, ids, nodeIds);
-      return true;
-    }, 30_000);
+    await waitNoLocks(s, ids, nodeIds);
   });
 });

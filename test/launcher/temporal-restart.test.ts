@@ -5,31 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useStack, eventually, withDiagnostics } from '../harness/stack';
-import { assertNoLocks, assertOneServerPerNode, waitFulfilled, failedWorkflowTasks } from '../harness/invariants';
+import { assertOneServerPerNode, failedWorkflowTasks, stormPool, waitFulfilled, waitNoLocks } from '../harness/invariants';
 import { listNodes } from '../../activities/launcher/store';
 
 const N = 20;
 
-const stack = useStack(
-  (cloud) => ({
-    labels: [{ name: 'small' }],
-    providers: [
-      {
-        name: 'sim',
-        cloud,
-        rate: 0,
-        'cloud-images': [{ name: 'noble', 'image-name': 'ubuntu-noble' }],
-        pools: [{ name: 'main', 'max-servers': 100, 'host-key-checking': false, labels: [{ name: 'small', 'cloud-image': 'noble', 'flavor-name': 'm1.tiny' }] }],
-      },
-    ],
-  }),
-  async (s) => {
-    await s.sim.admin.leakImage({ name: 'ubuntu-noble', properties: {} });
-    await s.sim.admin.setQuotas({ instances: -1, cores: -1, ram: -1 });
-    await s.startLauncher();
-  },
-  { temporalDbFile: true },
-);
+const stack = useStack(stormPool.config, stormPool.setup, { temporalDbFile: true });
 
 
 test('Temporal restarted with 20 launches in flight: every request fulfilled, nothing leaked, no workflow task failed', async (t) => {
@@ -48,14 +29,7 @@ test('Temporal restarted with 20 launches in flight: every request fulfilled, no
     assert.equal(nodeIds.length, N);
     assert.equal(new Set(nodeIds).size, N, 'no node given to two requests');
     await assertOneServerPerNode(s, nodeIds);
-    await eventually(
-      'locks released',
-      async () => {
-        await assertNoLocks(s, ids, nodeIds);
-        return true;
-      },
-      30_000,
-    );
+    await waitNoLocks(s, ids, nodeIds);
     const { failed, runs } = await failedWorkflowTasks(s.client, 'WorkflowType = "nodeWorkflow"');
     assert.ok(runs >= N, `histories of ${runs} node workflow runs scanned`);
     assert.deepEqual(failed, [], 'no workflow task failed');

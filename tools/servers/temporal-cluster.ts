@@ -17,6 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { freePort, killProcess, spawnServer, stopProcess, tcpReachable, waitFor } from './process';
+import { procKiB, withChildren } from './proc';
 import { repoRoot } from './paths';
 import { type TemporalDevServer } from './temporal';
 import { recordHistories } from '../replay/record';
@@ -40,8 +41,12 @@ export function temporalServerVersion(): string {
  * must not rebuild for five minutes), one folder per server version.
  */
 export function temporalClusterCacheDir(version = temporalServerVersion()): string {
-  const base = process.env.NODEPOOL_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'temporal-nodepool');
-  return join(base, `temporal-server-${version}`);
+  return join(temporalCacheBase(), `temporal-server-${version}`);
+}
+
+/** Where tools/setup-temporal-cluster caches what it builds (NODEPOOL_CACHE_DIR, or under XDG_CACHE_HOME). */
+export function temporalCacheBase(): string {
+  return process.env.NODEPOOL_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'temporal-nodepool');
 }
 
 export interface TemporalClusterBinaries {
@@ -169,34 +174,13 @@ function memoryOf(pids: number[]): MemoryUse | undefined {
   let pssKiB = 0;
   let processes = 0;
   for (const pid of pids) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      rssKiB += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      pssKiB += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      processes++;
-    } catch {
-      // gone meanwhile
-    }
+    const rss = procKiB(pid, 'status', 'VmRSS');
+    if (rss === undefined) continue; // gone meanwhile
+    rssKiB += rss;
+    pssKiB += procKiB(pid, 'smaps_rollup', 'Pss') ?? 0;
+    processes++;
   }
   return processes ? { rssKiB, pssKiB, processes } : undefined;
-}
-
-/** A process and its children (PostgreSQL's postmaster and its backends, which setsid() away from its group). */
-function withChildren(parent: number): number[] {
-  const pids: number[] = [parent];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === parent) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 
 /**

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, spawnServer, stopProcess, waitFor } from './process';
 import { repoRoot } from './paths';
-import { temporalClusterCacheDir } from './temporal-cluster';
+import { temporalCacheBase } from './temporal-cluster';
 
 /** The ui-server release (tools/temporal-ui.version). */
 export function temporalUiVersion(): string {
@@ -20,7 +20,7 @@ export function temporalUiVersion(): string {
 export function temporalUiBinary(): { bin: string } | { missing: string } {
   const bin = process.env.TEMPORAL_UI_BIN
     ? resolve(process.env.TEMPORAL_UI_BIN)
-    : join(temporalClusterCacheDir().replace(/temporal-server-[^/]+$/, `temporal-ui-${temporalUiVersion()}`), 'bin', 'temporal-ui');
+    : join(temporalCacheBase(), `temporal-ui-${temporalUiVersion()}`, 'bin', 'temporal-ui');
   if (!existsSync(bin)) return { missing: `Temporal UI server not found at ${bin} (tools/setup-temporal-cluster builds it)` };
   return { bin };
 }
