@@ -18,6 +18,7 @@ import { startTemporalDevServer, type TemporalDevServer } from './servers/tempor
 import { startTemporalCluster, temporalClusterBinaries, temporalServerVersion, type TemporalCluster } from './servers/temporal-cluster';
 import { startTemporalUi, temporalUiBinary, temporalUiVersion, type TemporalUi } from './servers/temporal-ui';
 import { freePort, spawnServer, stopProcess, tcpReachable } from './servers/process';
+import { launcherRuntime } from './servers/launcher-runtime';
 import { repoRoot, temporalBin } from './servers/paths';
 import { startSimulator } from '../simulator';
 import { writeCloudsYaml } from '../simulator/clouds-yaml';
@@ -132,7 +133,13 @@ async function main(): Promise<void> {
   if (demo) {
     writeFileSync(configPath, stringify(demoConfig(zk.port, sim.cloudName, webPort, stateDir)));
     const bin = (name: string) => join(repoRoot, 'bin', `${name}.js`);
-    children.push(spawnServer(process.execPath, [bin('nodepool-launcher'), '-f', '-c', configPath, '-p', join(stateDir, 'launcher.pid')], join(stateDir, 'launcher.log'), { env }));
+    // through node, as the builder is, but with the installed launcher's memory settings
+    const launcher = launcherRuntime();
+    children.push(
+      spawnServer(process.execPath, [...launcher.nodeArgs, bin('nodepool-launcher'), '-f', '-c', configPath, '-p', join(stateDir, 'launcher.pid')], join(stateDir, 'launcher.log'), {
+        env: { ...env, ...launcher.env },
+      }),
+    );
     children.push(
       spawnServer(process.execPath, [bin('nodepool-builder'), '-f', '--fake', '-c', configPath, '-p', join(stateDir, 'builder.pid')], join(stateDir, 'builder.log'), { env }),
     );

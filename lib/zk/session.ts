@@ -464,18 +464,25 @@ export class ZkSession extends EventEmitter {
     }
   }
 
-  /** kazoo ensure_path: creates the path and missing parents, persistent and empty. */
+  /**
+   * kazoo ensure_path: creates the path and missing parents, persistent and empty. As kazoo does:
+   * exists, then create, and only on NONODE the parent first (a lock directory under an existing
+   * node costs two calls, not one per path element).
+   */
   async ensurePath(path: string): Promise<void> {
     if (path === '/' || path === '') return;
     if (await this.exists(path)) return;
-    const parts = path.split('/').filter(Boolean);
-    let cur = '';
-    for (const p of parts) {
-      cur += `/${p}`;
+    const make = () => this.call<string>(path, (c, cb) => c.create(path, Buffer.alloc(0), zk.ACL.OPEN_ACL_UNSAFE, PERSISTENT, cb));
+    try {
+      await make();
+    } catch (e) {
+      if (isNodeExists(e)) return;
+      if (!isNoNode(e)) throw e;
+      await this.ensurePath(path.slice(0, path.lastIndexOf('/')));
       try {
-        await this.call<string>(cur, (c, cb) => c.create(cur, Buffer.alloc(0), zk.ACL.OPEN_ACL_UNSAFE, PERSISTENT, cb));
-      } catch (e) {
-        if (!isNodeExists(e)) throw e;
+        await make();
+      } catch (e2) {
+        if (!isNodeExists(e2)) throw e2;
       }
     }
   }

@@ -16,6 +16,7 @@ import { venvPython, repoRoot } from '../../tools/servers/paths';
 import { eventually as pollUntil } from './eventually';
 import { startZooKeeper, type ZooKeeperServer, type ZooKeeperTlsStores } from '../../tools/servers/zookeeper';
 import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from '../../tools/servers/temporal';
+import { launcherRuntime } from '../../tools/servers/launcher-runtime';
 import { startTemporalCluster, type TemporalCluster, type TemporalClusterOptions } from '../../tools/servers/temporal-cluster';
 
 export interface Stack {
@@ -184,12 +185,15 @@ export async function startStack(
     writeYaml(path, withWebapp(lastConfig, webappPort));
     return path;
   };
+  // as installed: bin/nodepool-launcher.js's memory settings
+  const installed = launcherRuntime();
   const spawnLauncher = (logFile: string, pidFile: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = [], args: string[] = [], config = configPath) =>
     // NODEPOOL_LAUNCHER_FROM=dist: the compiled launcher as installed (`npm run build` first), for benches
-    spawnServer(process.execPath, [...nodeArgs, ...launcherEntry(extraEnv.NODEPOOL_LAUNCHER_ROOT), '-c', config, '-f', ...(config === configPath ? ['--no-webapp'] : []), '-p', pidFile, ...args], logFile, {
+    spawnServer(process.execPath, [...installed.nodeArgs, ...nodeArgs, ...launcherEntry(extraEnv.NODEPOOL_LAUNCHER_ROOT), '-c', config, '-f', ...(config === configPath ? ['--no-webapp'] : []), '-p', pidFile, ...args], logFile, {
       cwd: repoRoot,
       env: {
         ...process.env,
+        ...installed.env,
         NODE_OPTIONS: '',
         TEMPORAL_ADDRESS: temporalAddress,
         TEMPORAL_NAMESPACE: temporalNamespace,

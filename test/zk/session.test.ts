@@ -10,6 +10,7 @@ import { ZkLock } from '../../lib/zk/lock';
 import { ZkError, isBadVersion } from '../../lib/zk/errors';
 import { installGlobalPatches } from '../../lib/zk/client-patches';
 import { freePort } from '../../tools/servers/process';
+import { fourLetterWord } from '../../tools/servers/zookeeper';
 import { eventually, serverReady, sleep, zookeeperPid } from './helpers';
 
 const zk = useZooKeeper();
@@ -47,6 +48,35 @@ void test('create/get/set/delete with versions; exists/getChildren watches fire'
   await s.create('/t/a/lock/x', Buffer.alloc(0), { makepath: true });
   await s.deleteRecursive('/t');
   assert.equal(await s.exists('/t'), null);
+});
+
+/** Requests the server has had from this session (`cons`: recved=, pings included). */
+async function received(session: ZkSession): Promise<number> {
+  const sid = `0x${session.sessionId.toString(16)}`;
+  const line = (await fourLetterWord(zk().host, zk().port, 'cons')).split('\n').find((l) => l.includes(`sid=${sid},`) || l.includes(`sid=${sid})`));
+  const n = Number(/recved=(\d+)/.exec(line ?? '')?.[1]);
+  assert.ok(Number.isInteger(n), `no connection of session ${sid} in 'cons'`);
+  return n;
+}
+
+void test("ensurePath as kazoo's: a lock directory under an existing znode is exists + create, missing parents made", async () => {
+  // a long session timeout: no ping while we count
+  const own = await ZkSession.connect({ servers: zk().connectString, sessionTimeoutMs: 30_000 });
+  try {
+    await own.create('/ep/node-1', Buffer.from('x'), { makepath: true });
+    const before = await received(own);
+    await own.ensurePath('/ep/node-1/lock');
+    // (each path element created in turn would be exists + 3 creates)
+    assert.equal((await received(own)) - before, 2, 'exists + create, and nothing else');
+    assert.ok(await own.exists('/ep/node-1/lock'));
+    await own.ensurePath('/ep/a/b/c');
+    assert.ok(await own.exists('/ep/a/b/c'), 'missing parents made');
+    await own.ensurePath('/ep/a/b/c'); // there already: no error
+    assert.equal((await own.get('/ep/node-1')).data.toString(), 'x', 'an existing parent is left as it was');
+  } finally {
+    await own.deleteRecursive('/ep');
+    await own.close();
+  }
 });
 
 void test('multi: version 0 is honoured (the library turns 0 into "any")', async () => {

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Node flags the child must not inherit: profilers, debuggers, the daemon's own heap cap. */
-const NOT_FOR_CHILD = /^--(inspect|cpu-prof|heap-prof|max-old-space-size)/;
+/** Node flags the child must not inherit: profilers, debuggers, the daemon's own heap settings. */
+const NOT_FOR_CHILD = /^--(inspect|cpu-prof|heap-prof|max-old-space-size|max-semi-space-size|heap-growing-percent)/;
 
 export async function bundleWorkflowsInChild(timeoutMs = 180_000): Promise<{ code: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'nodepool-workflows-'));
