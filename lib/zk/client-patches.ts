@@ -6,8 +6,6 @@
 //  * Transaction.check/setData/remove turn version 0 into -1 ("any version") — see fixVersion;
 //  * paths ending in '/' were refused, but Nodepool creates nodes and uploads sequentially on
 //    "/nodepool/nodes/" (the id is the bare sequence number): the server accepts that.
-//  * every request was its own socket write (batchSocketWrites).
-import { type Socket } from 'node:net';
 import { type Client, type ConnectionManager, type Transaction } from 'node-zookeeper-client';
 import { log } from '../log';
 
@@ -61,28 +59,4 @@ export function fixVersion(t: Transaction, version: number | undefined): Transac
   const op = t.ops[t.ops.length - 1];
   if (op && typeof version === 'number') op.version = version;
   return t;
-}
-
-/**
- * Per client: the requests queued in one turn of the event loop go out in one socket write. The
- * library writes each request on its own (one syscall each: 14 % of the launcher's main-thread time
- * under a request storm, where a batch of replies — watch events, a cache refresh — starts dozens
- * of requests at once). Corking the socket for the rest of the turn keeps their order.
- */
-export function batchSocketWrites(client: Client): void {
-  const cm = client.connectionManager as ConnectionManager & { packetQueue: ConnectionManager['packetQueue'] & NodeJS.EventEmitter; onPacketQueueReadable(): void };
-  const send = cm.onPacketQueueReadable.bind(cm);
-  let corked: Socket | undefined;
-  cm.packetQueue.removeAllListeners('readable');
-  cm.packetQueue.on('readable', () => {
-    const socket = cm.socket;
-    if (!socket || corked === socket) return send();
-    corked = socket;
-    socket.cork();
-    process.nextTick(() => {
-      corked = undefined;
-      socket.uncork();
-    });
-    send();
-  });
 }

@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import * as zk from 'node-zookeeper-client';
 import { log } from '../log';
-import { batchSocketWrites, fixVersion, guardSocketData, installGlobalPatches } from './client-patches';
+import { fixVersion, guardSocketData, installGlobalPatches } from './client-patches';
 import { toZkError, ZkError, isNodeExists, isNoNode, isNotEmpty } from './errors';
 import { enableTls, readTlsFiles, type ZkTlsFiles, type ZkTlsMaterial } from './tls';
 
@@ -246,7 +246,6 @@ export class ZkSession extends EventEmitter {
       sessionPassword,
     });
     guardSocketData(client);
-    batchSocketWrites(client);
     if (this.tlsMaterial) enableTls(client, this.tlsMaterial);
     const gen = ++this.generation;
     this.client = client;

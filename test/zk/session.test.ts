@@ -8,7 +8,7 @@ import { useZooKeeper } from '../harness/servers';
 import { ZkSession } from '../../lib/zk/session';
 import { ZkLock } from '../../lib/zk/lock';
 import { ZkError, isBadVersion } from '../../lib/zk/errors';
-import { batchSocketWrites, installGlobalPatches } from '../../lib/zk/client-patches';
+import { installGlobalPatches } from '../../lib/zk/client-patches';
 import { freePort } from '../../tools/servers/process';
 import { fourLetterWord } from '../../tools/servers/zookeeper';
 import { eventually, serverReady, sleep, zookeeperPid } from './helpers';
@@ -76,45 +76,6 @@ void test("ensurePath as kazoo's: a lock directory under an existing znode is ex
   } finally {
     await own.deleteRecursive('/ep');
     await own.close();
-  }
-});
-
-void test('requests made in one turn of the event loop leave in one socket write, in order', async () => {
-  const client = nzc.createClient(zk().connectString, { sessionTimeout: 30_000, retries: 0 });
-  batchSocketWrites(client);
-  client.connect();
-  await new Promise<void>((resolve) => client.once('connected', () => resolve()));
-  try {
-    await s.ensurePath('/batch');
-    const socket = client.connectionManager.socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
-    let writes = 0;
-    for (const m of ['_write', '_writev'] as const) {
-      const original = socket[m].bind(socket);
-      socket[m] = (...a: unknown[]) => {
-        writes++;
-        original(...a);
-      };
-    }
-    const created = await Promise.all(
-      Array.from(
-        { length: 30 },
-        (_, i) =>
-          new Promise<string>((resolve, reject) =>
-            client.create('/batch/q-', Buffer.from(String(i)), nzc.ACL.OPEN_ACL_UNSAFE, 2, (e: unknown, p?: string) => (e ? reject(e as Error) : resolve(p ?? ''))),
-          ),
-      ),
-    );
-    // without batching: 30 writes
-    assert.equal(writes, 1, `${writes} socket writes for 30 requests`);
-    const order = created.map((p) => Number(p.slice(-10)));
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'sequence numbers in the order the requests were made');
-    assert.equal(new Set(order).size, 30);
-  } finally {
-    await new Promise<void>((resolve) => {
-      client.once('disconnected', () => resolve());
-      client.close();
-    });
-    await s.deleteRecursive('/batch');
   }
 });
 
