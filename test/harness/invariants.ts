@@ -4,6 +4,7 @@
 // pool such storms run on.
 import assert from 'node:assert/strict';
 import { type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { listNodes } from '../../activities/launcher/store';
 import { REQUESTS_LOCK } from '../../lib/zk/paths';
 import { isLocked } from '../../lib/zk/lock';
@@ -81,7 +82,7 @@ export interface WorkflowScan {
   /** Ids of every workflow scanned (one entry per workflow, however many runs). */
   workflowIds: Set<string>;
   runs: number;
-  /** Every failed workflow task: "<workflow id> (run <id>) event <n>: <cause> <message>". */
+  /** Every failed workflow task but UnhandledCommand (see below): "<workflow id> (run <id>) event <n>: <cause> <message>". */
   failedTasks: string[];
   /** Runs that failed, timed out or were terminated: "<workflow id> (run <id>) <status>". */
   endedBadly: string[];
@@ -101,7 +102,10 @@ export async function scanWorkflows(client: Client, query?: string): Promise<Wor
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     for (const e of history.events ?? []) {
       const a = e.workflowTaskFailedEventAttributes;
-      if (a) scan.failedTasks.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
+      // UnhandledCommand is the server turning down a completion because events (a signal, a
+      // child's end) came in while the task ran: the worker decides again with them. A race of
+      // timing, not a fault of the workflow code (a lead node and its child both deleted at once).
+      if (a && a.cause !== temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) scan.failedTasks.push(`${wf.workflowId} (run ${wf.runId}) event ${String(e.eventId)}: ${String(a.cause)} ${a.failure?.message ?? ''}`);
     }
   }
   return scan;
