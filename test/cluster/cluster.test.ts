@@ -177,6 +177,12 @@ interface Disruption {
   survivors(): string[];
   /** What else must hold once the storm is served. */
   check?(s: Stack): Promise<void>;
+  /**
+   * The log of a launcher this disruption killed. A request it had claimed (pending, locked by
+   * its ZooKeeper session) but not yet handed to its lead's workflow is lost by design
+   * (docs/launcher.md, "Accept") and reset by the cleanup, as in Nodepool: not counted in `letGo`.
+   */
+  killedLog?(): string | undefined;
 }
 
 /** The launchers, the builder and the cluster's services: name → pid now. */
@@ -244,9 +250,10 @@ async function storm(t: TestContext, name: string, disruption: Disruption): Prom
 
     // fulfilled, but how: a request the launchers let go of waited for the cleanup's next pass
     const launcherLogs = [s.launcherLog, launcherB?.log];
+    const resets = logLines(launcherLogs, 'reset lost request').filter((j) => ids.includes(String(j.request)));
     const dropped = [
       ...logLines(launcherLogs, 'node request withdrawn; nodes freed').map((j) => [String(j.requestId), 'let go of as withdrawn by its carrier']),
-      ...logLines(launcherLogs, 'reset lost request').map((j) => [String(j.request), 'found lost (pending, unlocked, not carried) and reset by the cleanup']),
+      ...(await lostByDesign(s, resets, disruption.killedLog?.(), t)).map((id) => [id, 'found lost (pending, unlocked, not carried) and reset by the cleanup']),
     ].filter(([id]) => ids.includes(id as string));
     for (const [id, how] of dropped) {
       letGo.push(`${name}: ${id} ${how}`);
@@ -271,6 +278,29 @@ async function storm(t: TestContext, name: string, disruption: Disruption): Prom
     await diagnostics(s, t);
     throw err;
   }
+}
+
+/**
+ * The reset requests (cleanup's "reset lost request" lines) that are not lost by design: lost by
+ * design is one the killed launcher had accepted, for which no node workflow had started before
+ * the reset (so nothing carried it: the kill fell between the claim and the lead's start). Those
+ * are reported here; a reset request that had a node workflow is returned (a carrier let go).
+ */
+async function lostByDesign(s: Stack, resets: Array<Record<string, unknown>>, killedLog: string | undefined, t: TestContext): Promise<string[]> {
+  const accepted = killedLog ? logLines([killedLog], 'accepted node request') : [];
+  const notByDesign: string[] = [];
+  for (const r of resets) {
+    const id = String(r.request);
+    const resetAt = Number(r.time);
+    const claimed = accepted.some((a) => a.requestId === id && Number(a.time) < resetAt);
+    const startedBefore: string[] = [];
+    for await (const wf of s.client.workflow.list({ query: `NodepoolRequestId = '${id}'` })) {
+      if (wf.startTime.getTime() < resetAt) startedBefore.push(wf.workflowId);
+    }
+    if (claimed && startedBefore.length === 0) t.diagnostic(`request ${id}: claimed by the killed launcher before its lead started; reset by the cleanup and served again`);
+    else notByDesign.push(id);
+  }
+  return notByDesign;
 }
 
 const daemons = ['launcher a', 'launcher b', 'the builder'];
@@ -311,8 +341,10 @@ test(`storm of ${N} requests with PostgreSQL restarted mid-storm`, { skip }, (t)
 test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`, { skip }, (t) => {
   let survivor = '';
   let victimPoolId = '';
+  let victimLog: string | undefined;
   return storm(t, 'launcher kill -9', {
     survivors: () => [survivor, 'the builder', 'Temporal frontend', 'Temporal history', 'Temporal matching', 'Temporal worker'],
+    killedLog: () => victimLog,
     async run(s, ids) {
       // the launcher that admitted more of the launches now in flight (both poll the same
       // queues, so it runs some of everyone's work too)
@@ -325,6 +357,7 @@ test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`,
       const pid = victim === 'a' ? s.launcherPid : launcherB?.pid;
       assert.ok(pid);
       survivor = victim === 'a' ? 'launcher b' : 'launcher a';
+      victimLog = victim === 'a' ? s.launcherLog : launcherB?.log;
       // SIGKILL alone (no SIGTERM first), to the launcher and its children
       process.kill(-pid, 'SIGKILL');
       await (victim === 'a' ? s.killLauncher() : launcherB?.kill());
@@ -344,7 +377,8 @@ test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`,
 // launch ends before that takes the free request lock back itself at fulfilment
 // (activities/launcher/requests.ts); before it did, it let the request go as withdrawn although
 // Zuul withdrew nothing, and the request waited for the next cleanup pass to be reset and served
-// a minute late (found by this test in 3 runs of 3).
+// a minute late (found by this test in 3 runs of 3). Not counted: a request the killed launcher
+// had claimed but not yet started a lead for (lostByDesign above; seen on a slow CI machine).
 test('no request Zuul did not withdraw is let go of by the launchers (every storm)', { skip }, () => {
   assert.deepEqual(letGo, []);
 });

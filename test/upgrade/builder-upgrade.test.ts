@@ -45,7 +45,9 @@ test(`the previous release's builder (${tag ?? 'no tag'}) hands over a running b
   Object.assign(process.env, s.env);
   // Glance holds the first image file upload for 40 s
   await s.sim.admin.injectFault({ service: 'image', method: 'PUT', pathRegex: '/file$', delayMs: 40_000, times: 1 });
-  s.startBuilder({ NODEPOOL_BUILDER_ROOT: root });
+  // two build slots: with the default one the two builds run in turn, and if slow-build's came
+  // first nothing was building by the time slow-upload's upload was held (the full suite saw it)
+  s.startBuilder({ NODEPOOL_BUILDER_ROOT: root }, { args: ['--build-workers', '2'] });
   await eventually('an upload in flight and a build running', async () => {
     const up = (await builds(s.zk, SLOW_UPLOAD, 'ready'))[0];
     const uploading = up && (await uploadsOf(s.zk, SLOW_UPLOAD, up.id, 'p1')).some((u) => u.state === 'uploading');
