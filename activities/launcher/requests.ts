@@ -33,12 +33,14 @@ async function freeNodes(zk: ZkSession, nodes: HeldNode[]): Promise<void> {
 const sameNodes = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Whether the request lock is ours to write under. After a launcher is killed, our contender dies
- * with its session, and the lock holder's retry takes the lock back only once the workflow
- * answers its "still wanted?" query — which it cannot while the very workflow task that runs this
- * step is open. So a lock nobody holds, on a request still `pending` whose nodes (the ones we
- * bring) are allocated to it, is taken back here: no one else can have accepted it (admission
- * takes only `requested` ones, lost-request cleanup leaves a request its lead still carries).
+ * Whether the request lock is ours to write under. After the launcher that claimed the request is
+ * killed, our contender dies with its session, and nothing takes it back before this step: the
+ * request lock has no holder activity (REQUEST_LOCK_UNHELD in workflows/lib/request-carrier.ts;
+ * in older histories the holder's retry takes it back only once the workflow answers its "still
+ * wanted?" query, which it cannot while the very workflow task that runs this step is open). So a
+ * lock nobody holds, on a request still `pending` whose nodes (the ones we bring) are allocated to
+ * it, is taken back here: no one else can have accepted it (admission takes only `requested`
+ * ones, lost-request cleanup leaves a request its lead still carries).
  */
 async function requestLockIsOurs(zk: ZkSession, requestId: string, lock: ReleaseLockInput, nodeIds: string[]): Promise<boolean> {
   if (await holdsLock(zk, lock)) return true;

@@ -370,9 +370,9 @@ test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`,
 });
 
 // A launcher killed -9 leaves its requests' locks with its ZooKeeper session; the node workflows
-// go on on the other launcher, whose lock holders take the locks back (holdLock, retried after
-// its heartbeat timeout, once the workflow answers its "still wanted?" query). A lead whose own
-// launch ends before that takes the free request lock back itself at fulfilment
+// go on on the other launcher, whose node lock holders take the node locks back (holdLock,
+// retried after its heartbeat timeout, once the workflow answers its "still wanted?" query). The
+// request lock has no holder: the lead takes the free request lock back itself at fulfilment
 // (activities/launcher/requests.ts); before it did, it let the request go as withdrawn although
 // Zuul withdrew nothing, and the request waited for the next cleanup pass to be reset and served
 // a minute late (found by this test in 3 runs of 3). Not counted: a request the killed launcher

@@ -74,12 +74,17 @@ export class HeldLock {
     return (this.state as LockState) === 'held';
   }
 
-  /** A local activity took the lock with our token (e.g. takeRequest): hold it from now on. */
-  adoptTaken(): void {
+  /**
+   * A local activity took the lock with our token (e.g. takeRequest): hold it from now on.
+   * `holder: false` leaves the contender with the session that made it and runs no holder
+   * activity: nothing takes the lock back if that session ends, so whoever writes under it next
+   * must check (fulfilRequest's requestLockIsOurs does).
+   */
+  adoptTaken(opts: { holder?: boolean } = {}): void {
     installHandler();
     locks.set(this.token, this);
     this.state = 'held';
-    this.startHolder(true);
+    if (opts.holder !== false) this.startHolder(true);
   }
 
   private startHolder(adopt: boolean): void {
@@ -131,6 +136,7 @@ export class HeldLock {
    * ends then; no timer here, which would cost every lock two events and a server timer.
    */
   async settle(): Promise<void> {
+    if (!this.holder) return; // no holder: nothing to wait for once our contender is deleted
     await condition(() => this.gone);
     await this.holder;
   }

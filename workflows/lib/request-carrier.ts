@@ -51,6 +51,15 @@ const requestLockPath = (id: string) => `/nodepool/requests-lock/${id}`;
  * order irrelevant.
  */
 export const SETTLE_AFTER_LAUNCHES = 'settle-after-launches';
+/**
+ * Patch id: the request lock has no holder activity. Admission's contender stays with the
+ * session that claimed; if that launcher dies, the lock is free until the lead's ZooKeeper step
+ * takes it back (requestLockIsOurs in activities/launcher/requests.ts: still `pending`, our
+ * nodes still allocated to it), and lost-request cleanup leaves a request its lead carries alone.
+ * The holder only ever shortened that window, and cost every request an activity (three
+ * events, a task through matching, a ZooKeeper watch and a workflow task when it ended).
+ */
+export const REQUEST_LOCK_UNHELD = 'request-lock-unheld';
 const nodeLockPath = (id: string) => `/nodepool/nodes/${id}/lock`;
 
 export class RequestCarrier {
@@ -71,6 +80,8 @@ export class RequestCarrier {
   ) {
     const { pool } = claim;
     this.settlesAfterLaunches = patched(SETTLE_AFTER_LAUNCHES);
+    // only with SETTLE_AFTER_LAUNCHES: no decision there depends on the request lock's holder
+    const requestLockHolder = !(this.settlesAfterLaunches && patched(REQUEST_LOCK_UNHELD));
     this.status = { requestId, phase: 'pending', pool: `${pool.provider}-${pool.pool}`, outcome: null, nodes: [] };
     setHandler(requestWithdrawnSignal, () => {
       this.withdrawn = true;
@@ -79,9 +90,10 @@ export class RequestCarrier {
     setHandler(nodeLaunchedSignal, ({ nodeId, state, lockToken }) => {
       this.launched.set(nodeId, { state, lockToken });
     });
-    // Admission took these locks in its ZooKeeper session; holders keep them from here on.
+    // Admission took these locks in its ZooKeeper session; holders keep the nodes' from here on
+    // (the request's too, before REQUEST_LOCK_UNHELD).
     this.requestLock = new HeldLock(requestLockPath(requestId), { blocking: false }, claim.lockToken);
-    this.requestLock.adoptTaken();
+    this.requestLock.adoptTaken({ holder: requestLockHolder });
     this.slots = claim.slots.map((c) => {
       if (!c.reused) return { label: c.label, nodeId: c.nodeId, kind: 'launching', lock: null, lockToken: null };
       const lock = new HeldLock(nodeLockPath(c.nodeId), { blocking: false }, c.lockToken ?? undefined);
