@@ -293,11 +293,14 @@ async function lostByDesign(s: Stack, resets: Array<Record<string, unknown>>, la
   for (const r of resets) {
     const id = String(r.request);
     const resetAt = Number(r.time);
-    const startedBefore: string[] = [];
+    let startedBefore = false;
     for await (const wf of s.client.workflow.list({ query: `NodepoolRequestId = '${id}'` })) {
-      if (wf.startTime.getTime() < resetAt) startedBefore.push(wf.workflowId);
+      if (wf.startTime.getTime() < resetAt) {
+        startedBefore = true;
+        break;
+      }
     }
-    if (launcherKilled && startedBefore.length === 0) t.diagnostic(`request ${id}: claimed by the killed launcher before its lead started; reset by the cleanup and served again`);
+    if (launcherKilled && !startedBefore) t.diagnostic(`request ${id}: claimed by the killed launcher before its lead started; reset by the cleanup and served again`);
     else notByDesign.push(id);
   }
   return notByDesign;
