@@ -1,7 +1,8 @@
 // node/<id>: one node's whole life. Launch attempts (create → ACTIVE → host-key scan → ready),
 // delete-before-retry, quota aborts; then the wait for Zuul to use it (or hold it, or the CLI
 // to delete it, or max-ready-age), and finally the delete: cloud server first, then the znode.
-// The node lock is held by a lock-holding activity whenever Nodepool would hold it.
+// The node lock is held whenever Nodepool would hold it: by a lock-holding activity, or during a
+// launch by the contender beginLaunch made (LAUNCH_LOCKS_UNHELD, request-carrier.ts).
 import {
   condition,
   continueAsNew,
@@ -17,7 +18,7 @@ import type { AcceptedClaim, NodeEndState, NodeStateEvent, LaunchPlan } from '..
 import type { CreateServerInput } from '../activities/launcher/types';
 import { NodepoolLabel, type NodepoolNodeId, NodepoolProvider, NodepoolState, nodeSearchAttributes } from '../lib/temporal/search-attributes';
 import { HeldLock, newLockToken } from './lib/held-lock';
-import { RequestCarrier, SETTLE_AFTER_LAUNCHES } from './lib/request-carrier';
+import { LAUNCH_LOCKS_UNHELD, RequestCarrier, SETTLE_AFTER_LAUNCHES } from './lib/request-carrier';
 import { cloudActivities, keyscanActivities, zkActivities } from './lib/activities';
 import { failureKind, failureMessage, failureServerId, failureStatsKey } from './lib/failures';
 import {
@@ -138,7 +139,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
   }
 
   // ---- launch --------------------------------------------------------------------------------
-  async function launch(lock: HeldLock, plan: LaunchPlan, firstAttempt: CreateServerInput | null): Promise<NodeEndState> {
+  /** `unheld`: no holder keeps the lock (LAUNCH_LOCKS_UNHELD); markReady takes it back if free. */
+  async function launch(lock: HeldLock, plan: LaunchPlan, firstAttempt: CreateServerInput | null, unheld: boolean): Promise<NodeEndState> {
     const cloud = cloudActivities(plan.provider, { launchTimeoutMs: plan.launchTimeoutMs });
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -161,7 +163,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
           });
         }
         if (!lock.held) throw new Error('node lock lost during launch');
-        await zkActivities.markReady({ nodeId, hostKeys, durationMs: Date.now() - started, lock: lock.ref });
+        await zkActivities.markReady({ nodeId, hostKeys, durationMs: Date.now() - started, lock: lock.ref, ...(unheld ? { takeBack: true } : {}) });
         setPhase('ready', 'ready');
         return 'ready';
       } catch (err) {
@@ -226,7 +228,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
       }
       // fast path: lock, `building`, plan and first attempt in one local activity
       let begun = await zkActivities.beginLaunch({ nodeId, lock: lock.ref });
-      if (begun.kind === 'started') lock.adoptTaken();
+      const unheld = begun.kind === 'started' && patched(LAUNCH_LOCKS_UNHELD);
+      if (begun.kind === 'started') lock.adoptTaken({ holder: !unheld });
       if (begun.kind === 'busy') {
         if (!(await lock.acquire())) {
           await tellParent('failed', null);
@@ -244,7 +247,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
         { key: NodepoolProvider, value: plan.provider },
         { key: NodepoolLabel, value: plan.label },
       ]);
-      const end = await launch(lock, plan, firstAttempt);
+      const end = await launch(lock, plan, firstAttempt, unheld);
       await tellParent(end, end === 'ready' ? lock.token : null);
       if (end !== 'ready') return deleteNode(lock, end === 'aborted' ? 'aborted (quota)' : 'launch failed');
       // Held until the request is fulfilled (the lead deletes our contender) or declined/withdrawn

@@ -11,7 +11,8 @@ import { keepFulfilled } from './requests';
 import { newestReadyUpload } from './images';
 import { cloudProvider, type LauncherContext } from './context';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
-import { holdsLock } from './locks';
+import { deleteContenders, holdsLock, takeIfFree } from './locks';
+import { log } from '../../lib/log';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
 import { isStaticProvider } from '../../drivers/registry';
@@ -129,21 +130,30 @@ export function createNodeActivities(ctx: LauncherContext) {
       };
     },
 
-    /** READY with its host keys, and the launch's `ready` timers and counters. */
     /**
-     * Only while our contender holds the node lock: a re-run after a crash (the first run made it
-     * ready, the request was fulfilled and Zuul has the node now) must not set an in-use node back.
+     * READY with its host keys, and the launch's `ready` timers and counters; only while our
+     * contender holds the node lock: a re-run after a crash (the first run made it ready, the
+     * request was fulfilled and Zuul has the node now) must not set an in-use node back.
+     * `takeBack` (a launch whose lock has no holder, LAUNCH_LOCKS_UNHELD): a `building` node whose
+     * lock is free (the launcher that took it died) is locked again with our token first.
      */
-    async markReady({ nodeId, hostKeys, durationMs, lock }: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput }): Promise<boolean> {
+    async markReady({ nodeId, hostKeys, durationMs, lock, takeBack }: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput; takeBack?: boolean }): Promise<boolean> {
       const zk = ctx.zk();
       if (!(await holdsLock(zk, lock))) {
         // A re-run after the node was handed over (the lock already released): nothing to write.
-        // But a node still `building` means our lock holder has not taken the lock back yet
-        // (the launcher that held it died and the holder's retry is on its way): wait for it,
-        // or the request would be fulfilled with a node that never became READY.
-        const cur = await readNode(zk, nodeId);
-        if (cur?.value.state === 'building') throw ApplicationFailure.retryable(`node ${nodeId} is building but its lock is not held by this launch yet`, 'NodeLockNotHeld');
-        return false;
+        // But a node still `building` means its lock is not ours again yet after a crash: our
+        // holder's retry is on its way, or (takeBack) we take the free lock here. Until then
+        // wait, or the request would be fulfilled with a node that never became READY.
+        if ((await readNode(zk, nodeId))?.value.state !== 'building') return false;
+        if (!takeBack || !(await takeIfFree(zk, lock))) {
+          throw ApplicationFailure.retryable(`node ${nodeId} is building but its lock is not held by this launch yet`, 'NodeLockNotHeld');
+        }
+        // under the lock now: still building (a change between the read and the lock shows here)
+        if ((await readNode(zk, nodeId))?.value.state !== 'building') {
+          await deleteContenders(zk, lock);
+          return false;
+        }
+        log('launcher').info({ nodeId }, 'node lock taken back after its session ended');
       }
       const n = await updateNode(zk, nodeId, (node) => {
         node.host_keys = hostKeys;

@@ -61,7 +61,7 @@ export interface LauncherActivities {
   prepareAttempt(input: { nodeId: string; attempt: number }): Promise<CreateServerInput>;
   keyscan(input: { nodeId: string; host: string; port: number; timeoutMs: number; connectionType: string }): Promise<string[]>;
   /** READY with its host keys; also sends the launch's `ready` stats. */
-  markReady(input: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput }): Promise<boolean>;
+  markReady(input: { nodeId: string; hostKeys: string[]; durationMs: number; lock: ReleaseLockInput; takeBack?: boolean }): Promise<boolean>;
   setNodeState(input: { nodeId: string; state: string }): Promise<boolean>;
   deallocateNode(input: { nodeId: string; lock?: ReleaseLockInput }): Promise<void>;
   /** Lock (when free; kept by this session), `deleting`, and what to delete, in one call (begin-delete.ts). */

@@ -373,10 +373,9 @@ test(`storm of ${N} requests with one of the two launchers killed -9 mid-storm`,
 });
 
 // A launcher killed -9 leaves its requests' locks with its ZooKeeper session; the node workflows
-// go on on the other launcher, whose node lock holders take the node locks back (holdLock,
-// retried after its heartbeat timeout, once the workflow answers its "still wanted?" query). The
-// request lock has no holder: the lead takes the free request lock back itself at fulfilment
-// (activities/launcher/requests.ts); before it did, it let the request go as withdrawn although
+// go on on the other launcher, which takes the free locks back (no holder activity: markReady
+// for the node, activities/launcher/nodes.ts; fulfilment for the request,
+// activities/launcher/requests.ts); before fulfilment took the request lock back, it let the request go as withdrawn although
 // Zuul withdrew nothing, and the request waited for the next cleanup pass to be reset and served
 // a minute late (found by this test in 3 runs of 3). Not counted: a request the killed launcher
 // had claimed but not yet started a lead for (lostByDesign above; seen on a slow CI machine).

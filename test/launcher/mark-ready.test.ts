@@ -2,7 +2,8 @@
 // another launcher before its lock holder has taken the node lock back. markReady must then wait
 // (a retryable failure: the local activity is retried until the holder holds the lock), not go
 // on as if the node were READY — that fulfilled a request with a node still `building`, which the
-// workflow then deleted as an orphan (seen once in the kill -9 test on a loaded machine).
+// workflow then deleted as an orphan (seen once in the kill -9 test on a loaded machine). A launch
+// whose node lock has no holder (LAUNCH_LOCKS_UNHELD) takes the free lock back in markReady.
 // Fulfilment in the same situation takes back a request lock nobody holds any more.
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,34 @@ void test('markReady waits (retryable) while the node is building and our holder
   assert.equal((await readNode(s, node.id))?.value.state, 'ready');
   await held.release();
   await deleteNode(s, (await readNode(s, node.id))!.value);
+});
+
+void test('markReady with takeBack (no lock holder): takes a free lock of a building node and writes READY; waits while someone else holds it', async () => {
+  const { node, lock: theirs } = await createNodeLocked(other, newNode({ provider: 'p', type: ['a'] }));
+  const ours = { lockPath: nodeLockPath(node.id), token: 'launch-after-crash' };
+  const activities = createNodeActivities(ctx());
+  await assert.rejects(
+    activities.markReady({ nodeId: node.id, hostKeys: [], durationMs: 1, lock: ours, takeBack: true }),
+    (e: unknown) => e instanceof ApplicationFailure && e.type === 'NodeLockNotHeld' && !e.nonRetryable,
+  );
+  assert.equal((await readNode(s, node.id))?.value.state, 'building', 'nothing written while another contender holds it');
+  // the launcher that took it died: its contender is gone with its session
+  await theirs.release();
+  assert.equal(await activities.markReady({ nodeId: node.id, hostKeys: ['ssh-ed25519 AAAA'], durationMs: 1, lock: ours, takeBack: true }), true);
+  assert.equal((await readNode(s, node.id))?.value.state, 'ready');
+  const contenders = await s.getChildren(ours.lockPath);
+  assert.equal(contenders.length, 1, 'our contender holds the lock until the request is fulfilled');
+  assert.equal((await s.get(`${ours.lockPath}/${contenders[0]}`)).data.toString('utf8'), ours.token);
+  // without takeBack (a holder takes it back) a free lock is left alone
+  const { node: n2, lock: l2 } = await createNodeLocked(other, newNode({ provider: 'p', type: ['a'] }));
+  await l2.release();
+  await assert.rejects(
+    activities.markReady({ nodeId: n2.id, hostKeys: [], durationMs: 1, lock: { lockPath: nodeLockPath(n2.id), token: 'held-by-holder' } }),
+    (e: unknown) => e instanceof ApplicationFailure && e.type === 'NodeLockNotHeld',
+  );
+  assert.equal((await s.getChildren(nodeLockPath(n2.id))).length, 0);
+  await deleteNode(s, (await readNode(s, node.id))!.value);
+  await deleteNode(s, (await readNode(s, n2.id))!.value);
 });
 
 void test('markReady re-run after the node was handed over (lock released, node READY or in use) writes nothing and does not wait', async () => {

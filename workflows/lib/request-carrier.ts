@@ -52,14 +52,17 @@ const requestLockPath = (id: string) => `/nodepool/requests-lock/${id}`;
  */
 export const SETTLE_AFTER_LAUNCHES = 'settle-after-launches';
 /**
- * Patch id: the request lock has no holder activity. Admission's contender stays with the
- * session that claimed; if that launcher dies, the lock is free until the lead's ZooKeeper step
- * takes it back (requestLockIsOurs in activities/launcher/requests.ts: still `pending`, our
- * nodes still allocated to it), and lost-request cleanup leaves a request its lead carries alone.
- * The holder only ever shortened that window, and cost every request an activity (three
- * events, a task through matching, a ZooKeeper watch and a workflow task when it ended).
+ * Patch id: a launch's locks have no holder activity — neither the request lock nor the launching
+ * node's lock (node.ts). Admission's contender and beginLaunch's stay with the session that made
+ * them; if that launcher dies, a lock is free until the next ZooKeeper step under it takes it
+ * back: markReady for the node (activities/launcher/nodes.ts: still `building`), fulfilment or
+ * decline for the request (requestLockIsOurs in activities/launcher/requests.ts: still
+ * `pending`, our nodes still allocated to it). Lost-request cleanup leaves a request its lead
+ * carries alone, and stuck-node cleanup leaves a node whose workflow runs alone. The holders only
+ * ever shortened that window, and cost every launch two activities (three events each, a task
+ * through matching, a ZooKeeper watch and a workflow task when they ended).
  */
-export const REQUEST_LOCK_UNHELD = 'request-lock-unheld';
+export const LAUNCH_LOCKS_UNHELD = 'launch-locks-unheld';
 const nodeLockPath = (id: string) => `/nodepool/nodes/${id}/lock`;
 
 export class RequestCarrier {
@@ -81,7 +84,7 @@ export class RequestCarrier {
     const { pool } = claim;
     this.settlesAfterLaunches = patched(SETTLE_AFTER_LAUNCHES);
     // only with SETTLE_AFTER_LAUNCHES: no decision there depends on the request lock's holder
-    const requestLockHolder = !(this.settlesAfterLaunches && patched(REQUEST_LOCK_UNHELD));
+    const requestLockHolder = !(this.settlesAfterLaunches && patched(LAUNCH_LOCKS_UNHELD));
     this.status = { requestId, phase: 'pending', pool: `${pool.provider}-${pool.pool}`, outcome: null, nodes: [] };
     setHandler(requestWithdrawnSignal, () => {
       this.withdrawn = true;
@@ -91,7 +94,7 @@ export class RequestCarrier {
       this.launched.set(nodeId, { state, lockToken });
     });
     // Admission took these locks in its ZooKeeper session; holders keep the nodes' from here on
-    // (the request's too, before REQUEST_LOCK_UNHELD).
+    // (the request's too, before LAUNCH_LOCKS_UNHELD).
     this.requestLock = new HeldLock(requestLockPath(requestId), { blocking: false }, claim.lockToken);
     this.requestLock.adoptTaken({ holder: requestLockHolder });
     this.slots = claim.slots.map((c) => {
