@@ -16,7 +16,8 @@ export const nodeLaunchedSignal = defineSignal<[{ nodeId: string; state: NodeEnd
 
 // node workflow
 /** From the lead node workflow: stop holding the node (its request was fulfilled, declined or withdrawn). */
-export const releaseNodeSignal = defineSignal<[{ deallocate: boolean }]>('releaseNode');
+/** `unlocked`: the lead's fulfilment has deleted the node's lock contender already. */
+export const releaseNodeSignal = defineSignal<[{ deallocate: boolean; unlocked?: boolean }]>('releaseNode');
 /** From the node watcher: the znode changed (state set by Zuul, or gone). */
 export const nodeStateSignal = defineSignal<[NodeStateEvent]>('nodeState');
 /** From the CLI (`nodepool delete`), wedge prevention or cleanup. */

@@ -63,7 +63,7 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
   let event: NodeStateEvent | null = null;
   let eventSeq = 0;
   let deleteReason: string | null = input.deleteReason ?? null;
-  let release: { deallocate: boolean } | null = null;
+  let release: { deallocate: boolean; unlocked?: boolean } | null = null;
 
   setHandler(nodeStateSignal, (ev) => {
     event = ev;
@@ -219,8 +219,8 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
         carrier = new RequestCarrier(input.requestId, input.carry, {
           nodeId,
           lock,
-          release: (deallocate) => {
-            release = { deallocate };
+          release: (deallocate, unlocked) => {
+            release = { deallocate, unlocked };
           },
         });
         status.request = carrier.status;
@@ -262,10 +262,12 @@ export async function nodeWorkflow(input: NodeWorkflowInput): Promise<NodeOutcom
         await condition(() => release !== null || lock.gone || deleteReason !== null);
       }
       lock.markReleasing();
-      if (release !== null && (release as { deallocate: boolean }).deallocate) await zkActivities.deallocateNode({ nodeId, lock: lock.ref });
+      const told = release as { deallocate: boolean; unlocked?: boolean } | null;
+      if (told?.deallocate) await zkActivities.deallocateNode({ nodeId, lock: lock.ref });
       // after a local activity, whether the holder has ended yet depends on the order (see
       // SETTLE_AFTER_LAUNCHES): delete our contender whatever it says (harmless when gone)
-      if (patched(SETTLE_AFTER_LAUNCHES)) await lock.release({ evenIfGone: true });
+      if (unheld && told?.unlocked) lock.markReleased(); // the fulfilment deleted it; no holder to wait for
+      else if (unheld || patched(SETTLE_AFTER_LAUNCHES)) await lock.release({ evenIfGone: true });
       else if (!lock.gone) await lock.release();
     }
 

@@ -72,6 +72,10 @@ test('a one-node request is fulfilled with a READY node that Zuul can use and re
     const events = (await s.client.workflow.getHandle(`node/${nodeIds[0]}`).fetchHistory()).events ?? [];
     const holders = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'holdLock');
     assert.equal(holders.length, 0, `${holders.length} holdLock activities in the lead's history`);
+    // one patch marker (launch-locks-unheld implies settle-after-launches): each costs an event
+    // and a TemporalChangeVersion upsert
+    const patches = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    assert.equal(patches.length, 1, `${patches.length} patch markers in the lead's history`);
   } catch (err) {
     t.diagnostic(readFileSync(s.launcherLog, 'utf8').slice(-5000));
     throw err;

@@ -118,6 +118,13 @@ export class HeldLock {
     this.releasing = true;
   }
 
+  /** Someone else's step deleted our contender (fulfilment); only without a holder. */
+  markReleased(): void {
+    this.releasing = true;
+    this.state = 'released';
+    locks.delete(this.token);
+  }
+
   /**
    * Deletes our contender and waits for the holder to finish. Harmless if not held. `evenIfGone`:
    * delete it even when the holder has already ended, so the commands do not depend on whether

@@ -32,8 +32,11 @@ export interface LeadNode {
   nodeId: string;
   /** Its node lock (held by the lead's node workflow). */
   lock: HeldLock;
-  /** Tells the lead's node workflow to stop holding its node (as releaseNode does for others). */
-  release(deallocate: boolean): void;
+  /**
+   * Tells the lead's node workflow to stop holding its node (as releaseNode does for others);
+   * `unlocked`: fulfilment has deleted its contender already.
+   */
+  release(deallocate: boolean, unlocked: boolean): void;
 }
 
 const requestLockPath = (id: string) => `/nodepool/requests-lock/${id}`;
@@ -82,9 +85,12 @@ export class RequestCarrier {
     private readonly lead: LeadNode,
   ) {
     const { pool } = claim;
-    this.settlesAfterLaunches = patched(SETTLE_AFTER_LAUNCHES);
-    // only with SETTLE_AFTER_LAUNCHES: no decision there depends on the request lock's holder
-    const requestLockHolder = !(this.settlesAfterLaunches && patched(LAUNCH_LOCKS_UNHELD));
+    // LAUNCH_LOCKS_UNHELD came with SETTLE_AFTER_LAUNCHES in force (no decision there depends on
+    // a lock holder), so a new workflow records one patch marker, not two (each also costs a
+    // TemporalChangeVersion upsert); a history from before it still finds its own marker
+    const unheld = patched(LAUNCH_LOCKS_UNHELD);
+    this.settlesAfterLaunches = unheld || patched(SETTLE_AFTER_LAUNCHES);
+    const requestLockHolder = !unheld;
     this.status = { requestId, phase: 'pending', pool: `${pool.provider}-${pool.pool}`, outcome: null, nodes: [] };
     setHandler(requestWithdrawnSignal, () => {
       this.withdrawn = true;
@@ -215,10 +221,10 @@ export class RequestCarrier {
     await this.requestLock.settle();
   }
 
-  private async releaseNode(nodeId: string, deallocate: boolean): Promise<void> {
-    if (nodeId === this.lead.nodeId) return this.lead.release(deallocate);
+  private async releaseNode(nodeId: string, deallocate: boolean, unlocked = false): Promise<void> {
+    if (nodeId === this.lead.nodeId) return this.lead.release(deallocate, unlocked);
     try {
-      await getExternalWorkflowHandle(workflowIds.node(nodeId)).signal(releaseNodeSignal, { deallocate });
+      await getExternalWorkflowHandle(workflowIds.node(nodeId)).signal(releaseNodeSignal, { deallocate, ...(unlocked ? { unlocked } : {}) });
     } catch (err) {
       log.warn('node workflow not reachable', { nodeId, error: failureMessage(err) });
     }
@@ -242,7 +248,7 @@ export class RequestCarrier {
       await this.freeLaunched();
     } else {
       // our contenders are deleted: tell the node workflows, let the holders finish
-      for (const s of this.slots) if (s.kind === 'ready') await this.releaseNode(s.nodeId, r === 'gone');
+      for (const s of this.slots) if (s.kind === 'ready') await this.releaseNode(s.nodeId, r === 'gone', r === 'fulfilled');
     }
     await this.settleLocks();
     this.setPhase(r);
