@@ -66,6 +66,19 @@ export async function takeIfFree(session: ZkSession, lock: ReleaseLockInput): Pr
   return takeAndLeave(session, lock);
 }
 
+/**
+ * Takes back a lock whose contender died with its session (no holder activity retakes it): a free
+ * lock is taken with our token, and kept only if `stillOurs()` — read again under the lock, so a
+ * change between the caller's check and the take is seen — still holds. 'busy': someone holds or
+ * waits for it; 'changed': we let go again.
+ */
+export async function takeBackFreeLock(session: ZkSession, lock: ReleaseLockInput, stillOurs: () => Promise<boolean>): Promise<'taken' | 'busy' | 'changed'> {
+  if (!(await takeIfFree(session, lock))) return 'busy';
+  if (await stillOurs()) return 'taken';
+  await deleteContenders(session, lock);
+  return 'changed';
+}
+
 /** Takes the lock if no one is ahead, leaving our contender with this session for a holder to adopt. */
 async function takeAndLeave(session: ZkSession, lock: ReleaseLockInput): Promise<boolean> {
   const zkLock = new ZkLock(session, lock.lockPath, lock.token);

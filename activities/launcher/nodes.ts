@@ -11,7 +11,7 @@ import { keepFulfilled } from './requests';
 import { newestReadyUpload } from './images';
 import { cloudProvider, type LauncherContext } from './context';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
-import { deleteContenders, holdsLock, takeIfFree } from './locks';
+import { holdsLock, takeBackFreeLock } from './locks';
 import { log } from '../../lib/log';
 import type { LaunchPlan, NodeStateEvent, ReleaseLockInput } from './api';
 import type { CreateServerInput } from './types';
@@ -144,15 +144,11 @@ export function createNodeActivities(ctx: LauncherContext) {
         // But a node still `building` means its lock is not ours again yet after a crash: our
         // holder's retry is on its way, or (takeBack) we take the free lock here. Until then
         // wait, or the request would be fulfilled with a node that never became READY.
-        if ((await readNode(zk, nodeId))?.value.state !== 'building') return false;
-        if (!takeBack || !(await takeIfFree(zk, lock))) {
-          throw ApplicationFailure.retryable(`node ${nodeId} is building but its lock is not held by this launch yet`, 'NodeLockNotHeld');
-        }
-        // under the lock now: still building (a change between the read and the lock shows here)
-        if ((await readNode(zk, nodeId))?.value.state !== 'building') {
-          await deleteContenders(zk, lock);
-          return false;
-        }
+        const building = async () => (await readNode(zk, nodeId))?.value.state === 'building';
+        if (!(await building())) return false;
+        const taken = takeBack ? await takeBackFreeLock(zk, lock, building) : 'busy';
+        if (taken === 'busy') throw ApplicationFailure.retryable(`node ${nodeId} is building but its lock is not held by this launch yet`, 'NodeLockNotHeld');
+        if (taken === 'changed') return false;
         log('launcher').info({ nodeId }, 'node lock taken back after its session ended');
       }
       const n = await updateNode(zk, nodeId, (node) => {

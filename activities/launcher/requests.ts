@@ -7,7 +7,7 @@ import { log } from '../../lib/log';
 import { readRequest, updateRequest } from './store';
 import { deallocateNode } from '../../lib/zk/operations/nodes';
 import { registeredPools } from './pools';
-import { deleteContenders, holdsLock, takeIfFree } from './locks';
+import { deleteContenders, holdsLock, takeBackFreeLock } from './locks';
 import { readNode } from './store';
 import { type LauncherContext } from './context';
 import type { DeclineInput, DeclineResult, FulfilInput, FulfilResult, HeldNode, ReleaseLockInput } from './api';
@@ -35,7 +35,7 @@ const sameNodes = (a: string[], b: string[]) => a.length === b.length && a.every
 /**
  * Whether the request lock is ours to write under. After the launcher that claimed the request is
  * killed, our contender dies with its session, and nothing takes it back before this step: the
- * request lock has no holder activity (REQUEST_LOCK_UNHELD in workflows/lib/request-carrier.ts;
+ * request lock has no holder activity (LAUNCH_LOCKS_UNHELD in workflows/lib/request-carrier.ts;
  * in older histories the holder's retry takes it back only once the workflow answers its "still
  * wanted?" query, which it cannot while the very workflow task that runs this step is open). So a
  * lock nobody holds, on a request still `pending` whose nodes (the ones we bring) are allocated to
@@ -47,14 +47,10 @@ async function requestLockIsOurs(zk: ZkSession, requestId: string, lock: Release
   const cur = await readRequest(zk, requestId);
   if (cur?.value.state !== 'pending') return false;
   for (const id of nodeIds) if ((await readNode(zk, id))?.value.allocated_to !== requestId) return false;
-  if (!(await takeIfFree(zk, lock))) return false;
-  // under the lock now: still pending (a reset between the read and the lock is seen here)
-  if ((await readRequest(zk, requestId))?.value.state === 'pending') {
-    logger.info({ requestId }, 'request lock taken back after its session ended');
-    return true;
-  }
-  await deleteContenders(zk, lock);
-  return false;
+  // under the lock: still pending (a reset between the read and the lock is seen there)
+  if ((await takeBackFreeLock(zk, lock, async () => (await readRequest(zk, requestId))?.value.state === 'pending')) !== 'taken') return false;
+  logger.info({ requestId }, 'request lock taken back after its session ended');
+  return true;
 }
 
 export function createRequestActivities(ctx: LauncherContext) {

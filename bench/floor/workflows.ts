@@ -1,7 +1,7 @@
 // Workflows for the Temporal-only benches: the smallest workflow that does something (one local
-// activity) and the least a workflow per node can do (a local activity, an activity that waits out
-// the boot, a local activity) for bench/temporal-floor.ts, and a parent that starts children, with or without
-// local activities before each step, for bench/sticky-dispatch.ts.
+// activity) and the least a workflow per node can do (a local activity, an activity that waits
+// out the boot, a local activity) for bench/temporal-floor.ts, and a parent that starts children,
+// with or without local activities before each step, for bench/sticky-dispatch.ts.
 import { proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 
 const { noop } = proxyLocalActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10 seconds' });

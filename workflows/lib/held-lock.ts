@@ -78,7 +78,7 @@ export class HeldLock {
    * A local activity took the lock with our token (e.g. takeRequest): hold it from now on.
    * `holder: false` leaves the contender with the session that made it and runs no holder
    * activity: nothing takes the lock back if that session ends, so whoever writes under it next
-   * must check (fulfilRequest's requestLockIsOurs does).
+   * must check and take a free lock back (markReady's takeBack, fulfilRequest's requestLockIsOurs).
    */
   adoptTaken(opts: { holder?: boolean } = {}): void {
     installHandler();

@@ -90,7 +90,6 @@ export class RequestCarrier {
     // TemporalChangeVersion upsert); a history from before it still finds its own marker
     const unheld = patched(LAUNCH_LOCKS_UNHELD);
     this.settlesAfterLaunches = unheld || patched(SETTLE_AFTER_LAUNCHES);
-    const requestLockHolder = !unheld;
     this.status = { requestId, phase: 'pending', pool: `${pool.provider}-${pool.pool}`, outcome: null, nodes: [] };
     setHandler(requestWithdrawnSignal, () => {
       this.withdrawn = true;
@@ -102,7 +101,7 @@ export class RequestCarrier {
     // Admission took these locks in its ZooKeeper session; holders keep the nodes' from here on
     // (the request's too, before LAUNCH_LOCKS_UNHELD).
     this.requestLock = new HeldLock(requestLockPath(requestId), { blocking: false }, claim.lockToken);
-    this.requestLock.adoptTaken({ holder: requestLockHolder });
+    this.requestLock.adoptTaken({ holder: !unheld });
     this.slots = claim.slots.map((c) => {
       if (!c.reused) return { label: c.label, nodeId: c.nodeId, kind: 'launching', lock: null, lockToken: null };
       const lock = new HeldLock(nodeLockPath(c.nodeId), { blocking: false }, c.lockToken ?? undefined);
